@@ -1,0 +1,40 @@
+import InfusionCore
+
+/// What can go wrong when talking to the daemon.
+public enum InfusionClientError: Error, CustomStringConvertible {
+    /// Nothing answered on the socket: it is missing, refuses connections or may not be opened.
+    case unreachable(path: String, underlying: any Error)
+    /// The connection broke before a complete response arrived.
+    case connectionLost(path: String, underlying: (any Error)?)
+    /// No complete response arrived within the client's timeout.
+    case timedOut(path: String, after: Duration)
+    /// The daemon refused the request with an RFC 9457 problem document.
+    case problem(Problem)
+    /// The daemon answered with a status the client did not expect and no problem document.
+    case unexpected(status: Int, body: String)
+    /// The daemon's answer could not be understood.
+    case invalidResponse(String)
+
+    /// A sentence that says what failed and what to do about it.
+    public var description: String {
+        switch self {
+        case .unreachable(let path, let underlying):
+            "Cannot reach infusiond at \(path): \(underlying). Is the daemon running? "
+                + "Start it with `swift run infusiond` or `systemctl start infusiond`."
+        case .connectionLost(let path, let underlying):
+            "The connection to infusiond at \(path) broke before it answered"
+                + (underlying.map { ": \($0)" } ?? "")
+                + ". The request may or may not have been recorded; check before repeating it."
+        case .timedOut(let path, let after):
+            "infusiond at \(path) did not answer within \(after.components.seconds) s. "
+                + "The request may or may not have been recorded; check before repeating it."
+        case .problem(let problem):
+            "\(problem.title): \(problem.detail) [\(problem.code)]"
+        case .unexpected(let status, let body):
+            "infusiond answered with unexpected status \(status)"
+                + (body.isEmpty ? "." : ": \(body.prefix(500))")
+        case .invalidResponse(let message):
+            message
+        }
+    }
+}

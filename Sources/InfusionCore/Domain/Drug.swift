@@ -1,0 +1,5 @@
+/// The drug a session delivers.
+public enum Drug: String, Codable, Sendable, CaseIterable {
+    case lidocaine
+    case ketamine
+}

@@ -1,0 +1,149 @@
+/// A drug profile: regimen limits and the stop/alert rules, loaded from reviewed YAML (CLINICAL §6).
+public struct RuleProfile: Codable, Sendable, Hashable {
+    public var drug: Drug
+    /// A human title, e.g. "Lidocaine IV for neuropathic pain".
+    public var title: String
+    public var defaultDosingWeight: DosingWeightKind
+    public var limits: RegimenLimits
+    public var rules: [Rule]
+
+    public init(drug: Drug, title: String, defaultDosingWeight: DosingWeightKind, limits: RegimenLimits, rules: [Rule]) {
+        self.drug = drug
+        self.title = title
+        self.defaultDosingWeight = defaultDosingWeight
+        self.limits = limits
+        self.rules = rules
+    }
+}
+
+/// One rule entry. A rule id may have several entries (e.g. a PAUSE band and a STOP band); the most severe that
+/// fires wins for that id.
+public struct Rule: Codable, Sendable, Hashable {
+    public var id: String
+    /// Fires when any of these conditions holds; each condition holds when all of its clauses hold.
+    public var anyOf: [RuleCondition]
+    public var action: DecisionAction
+    public var priority: AlertPriority
+    /// The sentence shown to staff; the observed values are appended.
+    public var reason: String
+    public var review: Bool?
+    public var emergency: Bool?
+    /// Adds the patient's 20 % lipid emulsion doses to the decision (CLINICAL §2).
+    public var lipidGuidance: Bool?
+    /// This entry does not fire when any of these rule ids fired on the same input ("alone" rules such as L12).
+    public var suppressedBy: [String]?
+
+    public init(
+        id: String, anyOf: [RuleCondition], action: DecisionAction, priority: AlertPriority, reason: String,
+        review: Bool? = nil, emergency: Bool? = nil, lipidGuidance: Bool? = nil, suppressedBy: [String]? = nil
+    ) {
+        self.id = id
+        self.anyOf = anyOf
+        self.action = action
+        self.priority = priority
+        self.reason = reason
+        self.review = review
+        self.emergency = emergency
+        self.lipidGuidance = lipidGuidance
+        self.suppressedBy = suppressedBy
+    }
+}
+
+/// A numeric range; every bound given must hold.
+public struct Bounds: Codable, Sendable, Hashable {
+    public var above: Double?
+    public var atLeast: Double?
+    public var below: Double?
+    public var atMost: Double?
+    public var equals: Double?
+
+    public init(above: Double? = nil, atLeast: Double? = nil, below: Double? = nil, atMost: Double? = nil, equals: Double? = nil) {
+        self.above = above
+        self.atLeast = atLeast
+        self.below = below
+        self.atMost = atMost
+        self.equals = equals
+    }
+
+    /// Whether the value lies inside every bound.
+    public func contains(_ value: Double) -> Bool {
+        if let above, !(value > above) { return false }
+        if let atLeast, !(value >= atLeast) { return false }
+        if let below, !(value < below) { return false }
+        if let atMost, !(value <= atMost) { return false }
+        if let equals, value != equals { return false }
+        return true
+    }
+
+    /// Whether no bound is set (such a clause would match everything).
+    public var isEmpty: Bool { above == nil && atLeast == nil && below == nil && atMost == nil && equals == nil }
+
+    /// The bounds as JSON, for a decision's recorded thresholds.
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [:]
+        if let above { object["above"] = .number(above) }
+        if let atLeast { object["atLeast"] = .number(atLeast) }
+        if let below { object["below"] = .number(below) }
+        if let atMost { object["atMost"] = .number(atMost) }
+        if let equals { object["equals"] = .number(equals) }
+        return .object(object)
+    }
+}
+
+/// A set of symptoms counted in groups: lightheadedness and dizziness are one sign (CLINICAL §6, L10/L11).
+public struct SymptomGroups: Codable, Sendable, Hashable {
+    public var groups: [[Symptom]]
+    public var atLeast: Int
+
+    public init(groups: [[Symptom]], atLeast: Int) {
+        self.groups = groups
+        self.atLeast = atLeast
+    }
+}
+
+/// One condition of a rule: all of its clauses must hold. Numeric clauses hold only when the value was observed.
+public struct RuleCondition: Codable, Sendable, Hashable {
+    /// Numeric inputs and their bounds, keyed by `RuleMetric` raw values.
+    public var values: [RuleMetric: Bounds]?
+    public var symptomsAny: [Symptom]?
+    public var symptomGroups: SymptomGroups?
+    public var rhythmIn: [Rhythm]?
+    /// Holds when the observed rhythm is not the baseline's.
+    public var rhythmDiffersFromBaseline: Bool?
+
+    public init(
+        values: [RuleMetric: Bounds]? = nil, symptomsAny: [Symptom]? = nil, symptomGroups: SymptomGroups? = nil,
+        rhythmIn: [Rhythm]? = nil, rhythmDiffersFromBaseline: Bool? = nil
+    ) {
+        self.values = values
+        self.symptomsAny = symptomsAny
+        self.symptomGroups = symptomGroups
+        self.rhythmIn = rhythmIn
+        self.rhythmDiffersFromBaseline = rhythmDiffersFromBaseline
+    }
+
+    /// Whether the condition has no clause at all (which the profile loader refuses).
+    public var isEmpty: Bool {
+        (values ?? [:]).isEmpty && symptomsAny == nil && symptomGroups == nil && rhythmIn == nil
+            && rhythmDiffersFromBaseline == nil
+    }
+}
+
+/// A numeric input a rule can test, read from an observation and the session's baseline.
+public enum RuleMetric: String, Codable, Sendable, CaseIterable, CodingKeyRepresentable {
+    case heartRateBpm, systolicMmHg, diastolicMmHg, meanArterialMmHg, spo2Percent, respiratoryRatePerMin
+    case qrsMs, prMs
+    /// Percent fall of heart rate below the baseline (positive when lower).
+    case heartRateDropPercent
+    /// Percent fall of systolic pressure below the baseline.
+    case systolicDropPercent
+    /// Percent rise of QRS duration above the baseline.
+    case qrsRisePercent
+    /// Percent rise of PR interval above the baseline.
+    case prRisePercent
+    /// POSS level, with RASS mapped onto it (CLINICAL §8).
+    case possLevel
+    case rassLevel
+    case serumLevelUgPerMl
+    case painNrs
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The session state machine (SPEC §5) as pure functions: a session and an input in, the next session and what
+/// must be recorded out. The store applies the result inside one transaction.
+public enum SessionMachine {
+    /// The rule id under which clinician-ordered stops and pauses are recorded.
+    public static let clinicianRuleId = "ORDER"
+    /// The rule id of regimen-limit decisions (CLINICAL §6).
+    public static let regimenRuleId = "L15"
+
+    /// The result of applying an action.
+    public struct Outcome: Sendable {
+        public var session: Session
+        /// Decisions this action caused (a clinician stop, a soft-limit override review).
+        public var decisions: [Decision]
+    }
+
+    /// Applies a clinician or bedside action.
+    public static func apply(_ request: ActionRequest, to session: Session, limits: RegimenLimits, now: Date) throws(Problem) -> Outcome {
+        var next = session
+        var decisions: [Decision] = []
+        let by = request.by
+        switch request.action {
+        case .pause:
+            try require(session, in: [.running], for: request.action)
+            next.state = .paused
+        case .resume:
+            if session.state == .stopped {
+                throw Problem(status: 409, code: "session.stopped", title: "A stopped order cannot be resumed",
+                              detail: "This order was stopped; delivery cannot resume. Start a new session with a new order if treatment should continue.")
+            }
+            try require(session, in: [.paused], for: request.action)
+            try requireReason(request)
+            next.state = .running
+            next.pumpConfirmedStoppedAt = nil
+        case .stop:
+            try require(session, in: [.running, .paused, .ended], for: request.action)
+            next.state = .stopped
+            decisions.append(Decision(
+                ruleId: clinicianRuleId, action: .stop, priority: .high,
+                reason: "Stop ordered by \(by)\(request.reason.map { ": \($0)" } ?? ""). Confirm at the bedside that the pump is stopped.",
+                inputs: ["by": .string(by)]))
+        case .rateChange:
+            try require(session, in: [.running, .paused], for: request.action)
+            guard let infusion = request.infusion else {
+                throw Problem(status: 422, code: "action.missingField", title: "New rate missing",
+                              detail: "A rateChange needs infusion.rateMgPerKgPerHour with the new rate.", field: "infusion")
+            }
+            decisions += try checkLimits(bolus: nil, infusion: infusion, session: session, limits: limits, override: request.override)
+            next.infusion = infusion
+            next.doses = ComputedDoses(bolus: session.bolus, infusion: infusion, dosingWeightKg: session.dosingWeightKg)
+        case .bolus:
+            try require(session, in: [.running, .paused], for: request.action)
+            guard let bolus = request.bolus else {
+                throw Problem(status: 422, code: "action.missingField", title: "Bolus missing",
+                              detail: "A bolus action needs bolus.doseMgPerKg and bolus.durationMin.", field: "bolus")
+            }
+            decisions += try checkLimits(bolus: bolus, infusion: nil, session: session, limits: limits, override: request.override)
+            next.bolus = bolus
+            next.doses = ComputedDoses(bolus: bolus, infusion: session.infusion, dosingWeightKg: session.dosingWeightKg)
+        case .pumpStopped:
+            try require(session, in: [.running, .paused, .stopped, .ended], for: request.action)
+            if session.state == .running { next.state = .paused }
+            next.pumpConfirmedStoppedAt = now
+        case .end:
+            try require(session, in: [.running, .paused], for: request.action)
+            next.state = .ended
+            next.endedAt = now
+        case .close:
+            if session.state == .stopped && session.pumpConfirmedStoppedAt == nil {
+                throw Problem(status: 409, code: "session.pumpNotConfirmed", title: "Pump not confirmed stopped",
+                              detail: "Post pumpStopped from the bedside before closing a stopped session.")
+            }
+            try require(session, in: [.ended, .stopped], for: request.action)
+            next.state = .closed
+            next.closedAt = now
+        }
+        return Outcome(session: next, decisions: decisions)
+    }
+
+    /// Applies the rules' decisions on an observation: a stop stops, a pause pauses a running session.
+    public static func apply(_ decisions: [Decision], to session: Session) -> Session {
+        var next = session
+        guard let strongest = decisions.map(\.action).max() else { return next }
+        switch (strongest, session.state) {
+        case (.stop, .running), (.stop, .paused), (.stop, .ended):
+            next.state = .stopped
+            next.pumpConfirmedStoppedAt = nil
+        case (.pause, .running):
+            next.state = .paused
+        default:
+            break
+        }
+        return next
+    }
+
+    /// Checks an order against the profile's limits: hard breaches throw `dose.hardLimit`; soft breaches throw
+    /// `dose.softLimit` unless overridden, when they become an L15 review decision carrying the override.
+    public static func checkLimits(
+        bolus: BolusOrder?, infusion: InfusionOrder?, session: Session, limits: RegimenLimits, override: Override?
+    ) throws(Problem) -> [Decision] {
+        try checkLimits(bolus: bolus, infusion: infusion, dosingWeightKg: session.dosingWeightKg, limits: limits, override: override)
+    }
+
+    /// Checks an order at a dosing weight; see ``checkLimits(bolus:infusion:session:limits:override:)``.
+    public static func checkLimits(
+        bolus: BolusOrder?, infusion: InfusionOrder?, dosingWeightKg: Double, limits: RegimenLimits, override: Override?
+    ) throws(Problem) -> [Decision] {
+        let breaches = limits.check(bolus: bolus, infusion: infusion, dosingWeightKg: dosingWeightKg)
+        if let hard = breaches.first(where: { $0.severity == .hard }) {
+            throw Problem(status: 422, code: "dose.hardLimit", title: "Hard dose limit breached",
+                          detail: "\(hard.message) Hard limits cannot be overridden; change the order.",
+                          field: hard.field, limits: limitFacts(hard))
+        }
+        guard let soft = breaches.first else { return [] }
+        guard let override, !override.by.isEmpty, !override.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw Problem(status: 422, code: "dose.softLimit", title: "Soft dose limit breached",
+                          detail: "\(soft.message) A clinician may proceed by sending override {by, reason}.",
+                          field: soft.field, limits: limitFacts(soft))
+        }
+        return breaches.map { breach in
+            Decision(
+                ruleId: regimenRuleId, action: .review, priority: .low,
+                reason: "\(breach.message) Overridden by \(override.by): \(override.reason)",
+                inputs: [breach.field: .number(breach.value), "overrideBy": .string(override.by),
+                         "overrideReason": .string(override.reason)],
+                thresholds: [breach.limit: .number(breach.bound)], requiresReview: true)
+        }
+    }
+
+    private static func limitFacts(_ breach: LimitBreach) -> [String: JSONValue] {
+        ["limit": .string(breach.limit), "value": .number(breach.value), "bound": .number(breach.bound), "unit": .string(breach.unit)]
+    }
+
+    private static func require(_ session: Session, in states: [SessionState], for action: SessionActionKind) throws(Problem) {
+        guard states.contains(session.state) else {
+            throw Problem(status: 409, code: "session.invalidTransition", title: "Action not allowed now",
+                          detail: "Cannot \(action.rawValue) a session that is \(session.state.rawValue); allowed when \(states.map(\.rawValue).joined(separator: " or ")).")
+        }
+    }
+
+    private static func requireReason(_ request: ActionRequest) throws(Problem) {
+        guard let reason = request.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw Problem(status: 422, code: "action.reasonRequired", title: "Reason required",
+                          detail: "Give a reason when you \(request.action.rawValue) a session.", field: "reason")
+        }
+    }
+}

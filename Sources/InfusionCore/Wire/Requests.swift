@@ -1,0 +1,106 @@
+import Foundation
+
+/// `POST /v1/sessions`: start an infusion session.
+public struct StartSessionRequest: Codable, Sendable, Hashable {
+    public var patientId: String
+    public var drug: Drug
+    public var weightKg: Double
+    public var heightCm: Double?
+    public var sex: Sex?
+    public var dosingWeight: DosingWeightKind?
+    public var bolus: BolusOrder?
+    public var infusion: InfusionOrder?
+    public var prescriber: String
+    public var recordedBy: String
+    public var baseline: Vitals?
+    public var override: Override?
+
+    public init(
+        patientId: String, drug: Drug, weightKg: Double, heightCm: Double? = nil, sex: Sex? = nil,
+        dosingWeight: DosingWeightKind? = nil, bolus: BolusOrder? = nil, infusion: InfusionOrder? = nil,
+        prescriber: String, recordedBy: String, baseline: Vitals? = nil, override: Override? = nil
+    ) {
+        self.patientId = patientId
+        self.drug = drug
+        self.weightKg = weightKg
+        self.heightCm = heightCm
+        self.sex = sex
+        self.dosingWeight = dosingWeight
+        self.bolus = bolus
+        self.infusion = infusion
+        self.prescriber = prescriber
+        self.recordedBy = recordedBy
+        self.baseline = baseline
+        self.override = override
+    }
+}
+
+/// `POST /v1/sessions/{id}/observations`: what a station saw at the bedside.
+public struct ObservationRequest: Codable, Sendable, Hashable {
+    public var eventId: UUID
+    public var observedAt: Date
+    public var recordedBy: String
+    public var vitals: Vitals?
+    public var symptoms: [Symptom]?
+    public var sedation: Sedation?
+    public var painNrs: Int?
+    public var serumLevelUgPerMl: Double?
+
+    public init(
+        eventId: UUID = UUID(), observedAt: Date, recordedBy: String, vitals: Vitals? = nil,
+        symptoms: [Symptom]? = nil, sedation: Sedation? = nil, painNrs: Int? = nil, serumLevelUgPerMl: Double? = nil
+    ) {
+        self.eventId = eventId
+        self.observedAt = observedAt
+        self.recordedBy = recordedBy
+        self.vitals = vitals
+        self.symptoms = symptoms
+        self.sedation = sedation
+        self.painNrs = painNrs
+        self.serumLevelUgPerMl = serumLevelUgPerMl
+    }
+}
+
+/// A clinician's or the bedside's action on a session.
+public enum SessionActionKind: String, Codable, Sendable, CaseIterable {
+    case pause, resume, stop, rateChange, bolus, pumpStopped, end, close
+}
+
+/// `POST /v1/sessions/{id}/actions`.
+public struct ActionRequest: Codable, Sendable, Hashable {
+    public var action: SessionActionKind
+    public var by: String
+    public var reason: String?
+    /// The new rate, for `rateChange`.
+    public var infusion: InfusionOrder?
+    /// The extra dose, for `bolus`.
+    public var bolus: BolusOrder?
+    /// A clinician's override of a soft limit, for `rateChange` and `bolus`.
+    public var override: Override?
+    /// Optional client-generated id that makes a retried action idempotent.
+    public var eventId: UUID?
+
+    public init(
+        action: SessionActionKind, by: String, reason: String? = nil, infusion: InfusionOrder? = nil,
+        bolus: BolusOrder? = nil, override: Override? = nil, eventId: UUID? = nil
+    ) {
+        self.action = action
+        self.by = by
+        self.reason = reason
+        self.infusion = infusion
+        self.bolus = bolus
+        self.override = override
+        self.eventId = eventId
+    }
+}
+
+/// `POST /v1/alerts/{id}/ack`.
+public struct AcknowledgeRequest: Codable, Sendable, Hashable {
+    public var by: String
+    public var note: String?
+
+    public init(by: String, note: String? = nil) {
+        self.by = by
+        self.note = note
+    }
+}

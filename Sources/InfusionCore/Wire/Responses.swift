@@ -1,0 +1,162 @@
+import Foundation
+
+/// What kind of clinical event a log entry is.
+public enum ClinicalEventKind: String, Codable, Sendable {
+    case start, observation, action, decision
+}
+
+/// One entry in a session's append-only clinical log.
+public struct ClinicalEvent: Codable, Sendable, Hashable, Identifiable {
+    /// The client's `eventId` for observations and idempotent actions, otherwise a server-made id.
+    public var id: UUID
+    public var sessionId: UUID
+    /// Order within the session, from 1.
+    public var sequence: Int64
+    public var kind: ClinicalEventKind
+    /// When the daemon accepted it.
+    public var recordedAt: Date
+    /// When it happened at the bedside (observations) or was ordered (actions).
+    public var occurredAt: Date
+    public var recordedBy: String
+    /// The request as the station or clinician sent it.
+    public var body: JSONValue
+
+    public init(
+        id: UUID, sessionId: UUID, sequence: Int64, kind: ClinicalEventKind, recordedAt: Date, occurredAt: Date,
+        recordedBy: String, body: JSONValue
+    ) {
+        self.id = id
+        self.sessionId = sessionId
+        self.sequence = sequence
+        self.kind = kind
+        self.recordedAt = recordedAt
+        self.occurredAt = occurredAt
+        self.recordedBy = recordedBy
+        self.body = body
+    }
+}
+
+/// A session with the details `GET /v1/sessions/{id}` adds.
+public struct SessionDetail: Codable, Sendable, Hashable {
+    public var session: Session
+    public var openAlerts: [Alert]
+    public var lastObservation: ClinicalEvent?
+    public var recentDecisions: [StoredDecision]
+
+    public init(session: Session, openAlerts: [Alert], lastObservation: ClinicalEvent?, recentDecisions: [StoredDecision]) {
+        self.session = session
+        self.openAlerts = openAlerts
+        self.lastObservation = lastObservation
+        self.recentDecisions = recentDecisions
+    }
+}
+
+/// A decision as stored: the rule's verdict plus the event it was about and the rule-set it came from.
+public struct StoredDecision: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var sessionId: UUID
+    public var eventId: UUID
+    public var decidedAt: Date
+    public var ruleSetHash: String
+    public var decision: Decision
+
+    public init(id: Int64, sessionId: UUID, eventId: UUID, decidedAt: Date, ruleSetHash: String, decision: Decision) {
+        self.id = id
+        self.sessionId = sessionId
+        self.eventId = eventId
+        self.decidedAt = decidedAt
+        self.ruleSetHash = ruleSetHash
+        self.decision = decision
+    }
+}
+
+/// The answer to an observation or action: the stored event, the decisions taken and the session after them.
+public struct EventResponse: Codable, Sendable, Hashable {
+    public var event: ClinicalEvent
+    public var decisions: [Decision]
+    public var session: Session
+    /// Alerts raised or changed by this event.
+    public var alerts: [Alert]
+
+    public init(event: ClinicalEvent, decisions: [Decision], session: Session, alerts: [Alert]) {
+        self.event = event
+        self.decisions = decisions
+        self.session = session
+        self.alerts = alerts
+    }
+}
+
+/// `GET /v1/sessions`.
+public struct SessionList: Codable, Sendable, Hashable {
+    public var sessions: [Session]
+    public init(sessions: [Session]) { self.sessions = sessions }
+}
+
+/// `GET /v1/sessions/{id}/events`.
+public struct EventList: Codable, Sendable, Hashable {
+    public var events: [ClinicalEvent]
+    public var decisions: [StoredDecision]
+    public init(events: [ClinicalEvent], decisions: [StoredDecision]) {
+        self.events = events
+        self.decisions = decisions
+    }
+}
+
+/// `GET /v1/alerts`.
+public struct AlertList: Codable, Sendable, Hashable {
+    public var alerts: [Alert]
+    public init(alerts: [Alert]) { self.alerts = alerts }
+}
+
+/// `GET /v1/health`.
+public struct Health: Codable, Sendable, Hashable {
+    public var status: String
+    public var version: String
+    public var startedAt: Date
+    public var uptimeSeconds: Double
+    public var database: String
+    public var schemaVersion: Int
+    public var ruleSetHash: String
+    public var openSessions: Int
+    public var activeAlerts: Int
+    public var auditRecords: Int64
+
+    public init(
+        status: String, version: String, startedAt: Date, uptimeSeconds: Double, database: String, schemaVersion: Int,
+        ruleSetHash: String, openSessions: Int, activeAlerts: Int, auditRecords: Int64
+    ) {
+        self.status = status
+        self.version = version
+        self.startedAt = startedAt
+        self.uptimeSeconds = uptimeSeconds
+        self.database = database
+        self.schemaVersion = schemaVersion
+        self.ruleSetHash = ruleSetHash
+        self.openSessions = openSessions
+        self.activeAlerts = activeAlerts
+        self.auditRecords = auditRecords
+    }
+}
+
+/// An RFC 9457 problem document with a stable machine-readable `code`.
+public struct Problem: Codable, Sendable, Hashable, Error {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var code: String
+    /// The request field at fault, when there is one.
+    public var field: String?
+    /// Extra facts, e.g. the limit that was breached.
+    public var limits: [String: JSONValue]?
+
+    public init(status: Int, code: String, title: String, detail: String, field: String? = nil, limits: [String: JSONValue]? = nil) {
+        self.type = "https://infusiond.invalid/problems/\(code)"
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.code = code
+        self.field = field
+        self.limits = limits
+    }
+}
