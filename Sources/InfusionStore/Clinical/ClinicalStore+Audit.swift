@@ -5,7 +5,7 @@ import InfusionCore
 extension ClinicalStore {
     /// Records a refused request (bad input, unknown session, conflict) in its own transaction.
     public func recordRefusal(_ problem: Problem, method: String, path: String, actor: AuditActor, now: Date) async throws {
-        try await writer.write { db in
+        _ = try await writer.write { db in
             try AuditLog.append(db, action: "request.refuse", outcome: "refused", actor: actor,
                                 entity: AuditEntity(type: "request", id: "\(method) \(path)"), detail: [
                                     "status": .number(Double(problem.status)), "code": .string(problem.code),

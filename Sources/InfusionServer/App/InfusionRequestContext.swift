@@ -1,0 +1,29 @@
+import HTTPTypes
+import Hummingbird
+import InfusionCore
+import Logging
+import NIOCore
+
+/// The per-request context: Hummingbird's core storage plus the connection, for peer credentials.
+public struct InfusionRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The connection the request came in on; nil in router tests without a socket.
+    public let channel: (any Channel)?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
+    }
+
+    /// The peer's credentials, when the request came over the Unix socket.
+    public func peer() async -> PeerCredentials? {
+        guard let channel else { return nil }
+        return await PeerCredentials.read(from: channel)
+    }
+
+    /// The audit actor for this request: the named person and the peer process.
+    public func actor(person: String?) async -> AuditActor {
+        let peer = await peer()
+        return AuditActor(person: person, role: nil, uid: peer?.uid, gid: peer?.gid, pid: peer?.pid)
+    }
+}

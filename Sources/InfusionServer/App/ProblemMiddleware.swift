@@ -1,0 +1,36 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import InfusionCore
+import InfusionStore
+import Logging
+
+/// Turns every error into an RFC 9457 problem response, and records each refusal in the audit trail, so bad
+/// input never crashes the daemon and never goes unrecorded.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = InfusionRequestContext
+
+    let store: ClinicalStore
+    let clock: @Sendable () -> Date
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Problem.from(error)
+            let path = request.uri.path
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["infusion.route": "\(request.method) \(path)", "infusion.error": "\(error)"])
+            } else {
+                context.logger.info("request refused", metadata: ["infusion.route": "\(request.method) \(path)", "infusion.problem": "\(problem.code)"])
+            }
+            do {
+                try await store.recordRefusal(problem, method: request.method.rawValue, path: path,
+                                              actor: await context.actor(person: nil), now: clock())
+            } catch {
+                context.logger.error("could not audit a refused request", metadata: ["infusion.error": "\(error)"])
+            }
+            return problem.httpResponse()
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Crypto
+import Foundation
+import InfusionCore
+import Yams
+
+/// Loads drug profiles from a folder or from the copies built into the binary, and hashes them.
+public enum ProfileLoader {
+    /// Loads every `*.yaml` profile; the rule-set hash is SHA-256 over each file's name, a NUL, its bytes and a
+    /// NUL, in name order.
+    public static func load(directory: String?) throws -> RuleSet {
+        let files: [(name: String, contents: String)]
+        if let directory {
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted()
+            } catch {
+                throw ConfigurationError(file: directory, line: nil, message: "cannot list the profiles folder: \(error.localizedDescription)")
+            }
+            files = try names.map { name in
+                let path = "\(directory)/\(name)"
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ConfigurationError(file: path, line: nil, message: "cannot read the profile")
+                }
+                return (path, text)
+            }
+        } else {
+            files = EmbeddedProfiles.files.map { ("(built-in) config/profiles/\($0.name)", $0.contents) }
+        }
+        return try ruleSet(from: files)
+    }
+
+    /// Decodes and hashes profile texts; two profiles for one drug, or none at all, are errors.
+    public static func ruleSet(from files: [(name: String, contents: String)]) throws -> RuleSet {
+        var profiles: [Drug: RuleProfile] = [:]
+        var hasher = SHA256()
+        for file in files {
+            let profile = try decode(file.contents, file: file.name)
+            if profiles[profile.drug] != nil {
+                throw ConfigurationError(file: file.name, line: nil, message: "a second profile for \(profile.drug.rawValue); keep one file per drug")
+            }
+            profiles[profile.drug] = profile
+            let baseName = (file.name as NSString).lastPathComponent
+            hasher.update(data: Data(baseName.utf8) + Data([0]) + Data(file.contents.utf8) + Data([0]))
+        }
+        guard !profiles.isEmpty else {
+            throw ConfigurationError(file: files.first?.name ?? "profiles", line: nil, message: "no drug profiles found")
+        }
+        let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return RuleSet(profiles: profiles, hash: hash)
+    }
+
+    /// Decodes one profile and checks it makes sense: known keys only, every condition non-empty, limits ordered.
+    public static func decode(_ text: String, file: String) throws -> RuleProfile {
+        let profile: RuleProfile
+        do {
+            profile = try YAMLDecoder().decode(RuleProfile.self, from: text)
+        } catch let error as DecodingError {
+            throw ConfigurationError(file: file, line: line(of: error, in: text), message: describe(error))
+        } catch {
+            throw ConfigurationError(file: file, line: nil, message: "not valid YAML: \(error)")
+        }
+        for rule in profile.rules {
+            if rule.anyOf.isEmpty || rule.anyOf.contains(where: \.isEmpty) {
+                throw ConfigurationError(file: file, line: lineOf(key: "id: \(rule.id)", in: text),
+                                         message: "rule \(rule.id) has an empty condition; every condition needs at least one clause")
+            }
+            for condition in rule.anyOf {
+                for (metric, bounds) in condition.values ?? [:] where bounds.isEmpty {
+                    throw ConfigurationError(file: file, line: lineOf(key: "id: \(rule.id)", in: text),
+                                             message: "rule \(rule.id): \(metric.rawValue) has no bound (use above, atLeast, below, atMost or equals)")
+                }
+            }
+        }
+        for (name, limit) in [("bolusDoseMgPerKg", profile.limits.bolusDoseMgPerKg), ("bolusDurationMin", profile.limits.bolusDurationMin),
+                              ("infusionRateMgPerKgPerHour", profile.limits.infusionRateMgPerKgPerHour), ("infusionMgPerHour", profile.limits.infusionMgPerHour)] {
+            let ordered = [limit.hardMin, limit.softMin, limit.softMax, limit.hardMax].compactMap { $0 }
+            if ordered != ordered.sorted() || ordered.contains(where: { $0 < 0 }) {
+                throw ConfigurationError(file: file, line: lineOf(key: name, in: text),
+                                         message: "limits.\(name) must satisfy 0 ≤ hardMin ≤ softMin ≤ softMax ≤ hardMax")
+            }
+        }
+        return profile
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingPrefix(".").description
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing key '\(key.stringValue)' at \(path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    /// The line of the last key named in the error's coding path, found in the text (best effort).
+    private static func line(of error: DecodingError, in text: String) -> Int? {
+        let context: DecodingError.Context? = switch error {
+        case .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): context
+        @unknown default: nil
+        }
+        guard let key = context?.codingPath.last(where: { $0.intValue == nil })?.stringValue else { return nil }
+        return lineOf(key: key, in: text)
+    }
+
+    private static func lineOf(key: String, in text: String) -> Int? {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.trimmingCharacters(in: .whitespaces).trimmingPrefix("- ").hasPrefix(key) {
+            return index + 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import InfusionCore
+import InfusionStore
+
+/// Alert lists and acknowledgements.
+enum AlertRoutes {
+    static func add(to router: Router<InfusionRequestContext>, state: ServerState) {
+        router.get("/v1/alerts") { request, _ in
+            var alertState: AlertState?
+            if let text = request.uri.queryParameters.get("state") {
+                guard let parsed = AlertState(rawValue: text) else {
+                    throw Problem.badQuery("state", text, allowed: "active, acknowledged or resolved")
+                }
+                alertState = parsed
+            }
+            var sessionId: UUID?
+            if let text = request.uri.queryParameters.get("session") {
+                guard let parsed = UUID(uuidString: text) else { throw Problem.sessionNotFound(text) }
+                sessionId = parsed
+            }
+            return try JSONResponse.make(AlertList(alerts: try await state.store.alerts(state: alertState, sessionId: sessionId)))
+        }
+
+        router.post("/v1/alerts/:id/ack") { request, context in
+            let text = context.parameters.get("id") ?? ""
+            guard let id = Int64(text) else { throw Problem.alertNotFound(text) }
+            let body = try await request.decodeJSON(AcknowledgeRequest.self, limit: state.maxBodyBytes)
+            try RequestValidation.validate(body)
+            let alert = try await state.store.acknowledge(alertId: id, request: body, actor: await context.actor(person: body.by), now: state.clock())
+            context.logger.notice("alert acknowledged", metadata: ["infusion.alert.id": "\(id)", "infusion.alert.state": "\(alert.state.rawValue)"])
+            return try JSONResponse.make(alert)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import InfusionCore
+import InfusionStore
+
+/// Sessions, observations, actions and the event log.
+enum SessionRoutes {
+    static func add(to router: Router<InfusionRequestContext>, state: ServerState) {
+        router.post("/v1/sessions") { request, context in
+            let body = try await request.decodeJSON(StartSessionRequest.self, limit: state.maxBodyBytes)
+            try RequestValidation.validate(body)
+            let session = try await state.store.startSession(
+                body, ruleSet: state.ruleSet, actor: await context.actor(person: body.recordedBy), now: state.clock())
+            context.logger.notice("session started", metadata: ["infusion.session.id": "\(session.id)", "infusion.drug": "\(session.drug.rawValue)"])
+            return try JSONResponse.make(session, status: .created, headers: [.location: "/v1/sessions/\(session.id.uuidString)"])
+        }
+
+        router.get("/v1/sessions") { request, _ in
+            let filter = request.uri.queryParameters.get("state") ?? "open"
+            guard ["open", "closed", "all"].contains(filter) else {
+                throw Problem.badQuery("state", filter, allowed: "open, closed or all")
+            }
+            return try JSONResponse.make(SessionList(sessions: try await state.store.sessions(state: filter)))
+        }
+
+        router.get("/v1/sessions/:id") { _, context in
+            let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
+            return try JSONResponse.make(try await state.store.sessionDetail(id: id))
+        }
+
+        router.get("/v1/sessions/:id/events") { _, context in
+            let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
+            return try JSONResponse.make(try await state.store.events(sessionId: id))
+        }
+
+        router.post("/v1/sessions/:id/observations") { request, context in
+            let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
+            let body = try await request.decodeJSON(ObservationRequest.self, limit: state.maxBodyBytes)
+            let now = state.clock()
+            try RequestValidation.validate(body, now: now)
+            let (response, replayed) = try await state.store.recordObservation(
+                sessionId: id, request: body, ruleSet: state.ruleSet, actor: await context.actor(person: body.recordedBy), now: now)
+            if !replayed { log(response, context: context) }
+            return try JSONResponse.make(response, status: replayed ? .ok : .created,
+                                         headers: replayed ? [HTTPField.Name("Idempotent-Replay")!: "true"] : [:])
+        }
+
+        router.post("/v1/sessions/:id/actions") { request, context in
+            let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
+            let body = try await request.decodeJSON(ActionRequest.self, limit: state.maxBodyBytes)
+            try RequestValidation.validate(body)
+            let (response, replayed) = try await state.store.recordAction(
+                sessionId: id, request: body, ruleSet: state.ruleSet, actor: await context.actor(person: body.by), now: state.clock())
+            context.logger.notice("session action", metadata: [
+                "infusion.session.id": "\(id)", "infusion.action": "\(body.action.rawValue)",
+                "infusion.session.state": "\(response.session.state.rawValue)",
+            ])
+            return try JSONResponse.make(response, status: replayed ? .ok : .created,
+                                         headers: replayed ? [HTTPField.Name("Idempotent-Replay")!: "true"] : [:])
+        }
+    }
+
+    private static func log(_ response: EventResponse, context: InfusionRequestContext) {
+        for decision in response.decisions {
+            context.logger.notice("rule fired", metadata: [
+                "infusion.session.id": "\(response.session.id)", "infusion.rule": "\(decision.ruleId)",
+                "infusion.action": "\(decision.action.rawValue)", "infusion.priority": "\(decision.priority.rawValue)",
+            ])
+        }
+    }
+}

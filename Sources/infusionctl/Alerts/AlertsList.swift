@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import InfusionClient
+import InfusionCore
+
+/// `infusionctl alerts list`.
+struct AlertsList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List alerts, optionally by state and session.",
+        discussion: """
+            Without --state, shows what the daemon lists by default. The SESSION column shows the first 8 \
+            characters of the session id.
+
+            Example:
+              infusionctl alerts list --state active
+              infusionctl alerts list --session 3f2a1b2c-4d5e-6f70-8192-a3b4c5d6e7f8
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Only alerts in this state.")
+    var state: AlertState?
+
+    @Option(help: ArgumentHelp("Only alerts of this session.", valueName: "id"), transform: Parse.uuid)
+    var session: UUID?
+
+    func run() async throws {
+        let alerts = try await global.client().alerts(state: state?.rawValue, session: session)
+        try global.emit(AlertList(alerts: alerts)) { list in
+            list.alerts.isEmpty ? "No \(state.map { $0.rawValue + " " } ?? "")alerts." : Render.alerts(list.alerts).render()
+        }
+    }
+}

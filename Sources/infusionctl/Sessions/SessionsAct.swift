@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import InfusionClient
+import InfusionCore
+
+/// `infusionctl sessions act ID ACTION`.
+struct SessionsAct: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "act",
+        abstract: "Act on a session: pause, resume, stop, rateChange, bolus, pumpStopped, end or close.",
+        discussion: """
+            pause holds delivery until a clinician resumes with a --reason; stop ends delivery for this order and \
+            latches a high alert until the bedside confirms pumpStopped. rateChange needs \
+            --rate-mg-per-kg-per-hour; bolus needs --bolus-mg-per-kg and --bolus-minutes. A soft dose limit needs \
+            --override-by and --override-reason.
+
+            Every action gets an event id, so repeating it with the same --event-id after a lost answer is safe.
+
+            Example:
+              infusionctl sessions act $ID resume --by clin-017 \\
+                --reason "Tinnitus settled; reviewed at the bedside."
+              infusionctl sessions act $ID rateChange --by clin-017 \\
+                --rate-mg-per-kg-per-hour 1.5
+              infusionctl sessions act $ID pumpStopped --by nurse-042
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The session's id.", valueName: "id"), transform: Parse.uuid)
+    var id: UUID
+
+    @Argument(help: ArgumentHelp("The action.", valueName: "action"))
+    var action: SessionActionKind
+
+    @Option(help: ArgumentHelp("Who acts (your staff id).", valueName: "staff-id"))
+    var by: String
+
+    @Option(help: ArgumentHelp("Why; required to resume.", valueName: "text"))
+    var reason: String?
+
+    @OptionGroup(title: "New regimen") var dose: DoseOptions
+
+    @OptionGroup(title: "Soft-limit override") var override: OverrideOptions
+
+    @Option(help: ArgumentHelp("The action's id, to repeat it safely (new when left out).", valueName: "uuid"),
+            transform: Parse.uuid)
+    var eventId: UUID?
+
+    func validate() throws {
+        switch action {
+        case .rateChange:
+            guard dose.rateMgPerKgPerHour != nil else {
+                throw ValidationError("rateChange needs --rate-mg-per-kg-per-hour.")
+            }
+            guard dose.bolusMgPerKg == nil else { throw ValidationError("A bolus is its own action: use act ID bolus.") }
+        case .bolus:
+            guard dose.bolus != nil else { throw ValidationError("bolus needs --bolus-mg-per-kg and --bolus-minutes.") }
+            guard dose.rateMgPerKgPerHour == nil else {
+                throw ValidationError("A rate change is its own action: use act ID rateChange.")
+            }
+        default:
+            guard dose.isEmpty else { throw ValidationError("Dose options only apply to rateChange and bolus.") }
+            guard override.isEmpty else { throw ValidationError("An override only applies to rateChange and bolus.") }
+        }
+    }
+
+    func run() async throws {
+        let eventId = self.eventId ?? UUID()
+        let request = ActionRequest(
+            action: action, by: by, reason: reason, infusion: dose.infusion, bolus: dose.bolus,
+            override: override.override, eventId: eventId)
+        let response: EventResponse
+        do {
+            response = try await global.client().act(sessionId: id, request)
+        } catch let error as InfusionClientError {
+            throw RetryHint.wrap(error, eventId: eventId)
+        }
+        try global.emit(response, text: Render.eventResponse)
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import InfusionCore
+import InfusionServer
+import Logging
+
+/// `infusiond`: the infusion-monitoring daemon.
+@main
+struct Infusiond: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infusiond",
+        abstract: "Watches IV lidocaine and ketamine infusions, applies stop and alert rules, keeps an audit trail.",
+        discussion: """
+            With no arguments it serves on built-in defaults: state in ./.infusiond/ and the socket \
+            ./.infusiond/infusiond.sock. A config file is taken from --config, then INFUSIOND_CONFIG, then \
+            /etc/infusiond/infusiond.yaml if it exists. SIGTERM or SIGINT shuts down gracefully.
+            """,
+        version: InfusionServer.InfusionDaemon.version,
+        subcommands: [Serve.self, CheckConfig.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Options shared by the daemon's commands.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The YAML config file to use.", valueName: "file"))
+    var config: String?
+
+    func load() throws -> (DaemonConfiguration, String?) {
+        try DaemonConfiguration.load(explicitPath: config, environment: ProcessInfo.processInfo.environment)
+    }
+}
+
+/// `infusiond serve`: run the daemon (the default).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon in the foreground (the default command).")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let configuration: DaemonConfiguration
+        let file: String?
+        do {
+            (configuration, file) = try options.load()
+        } catch {
+            FileHandle.standardError.write(Data("infusiond: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: configuration.logLevel ?? "info") ?? .info
+            return handler
+        }
+        let logger = Logger(label: "infusiond")
+        do {
+            try await InfusionDaemon.run(configuration: configuration, configFile: file, logger: logger)
+        } catch {
+            logger.critical("cannot run", metadata: ["infusion.error": "\(error)"])
+            FileHandle.standardError.write(Data("infusiond: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `infusiond check-config`: validate a config and its profiles without starting.
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file and its drug profiles, and print the rule-set hash.",
+        discussion: "Exits 0 when everything loads, 78 (config error) with the file and line otherwise.")
+
+    @Argument(help: ArgumentHelp("The config file to check (default: the one the daemon would use).", valueName: "file"))
+    var file: String?
+
+    func run() async throws {
+        do {
+            let (configuration, source) = try DaemonConfiguration.load(
+                explicitPath: file, environment: ProcessInfo.processInfo.environment)
+            let ruleSet = try ProfileLoader.load(directory: configuration.profilesDirectory)
+            print("config: \(source ?? "(built-in defaults)")")
+            print("profiles: \(configuration.profilesDirectory ?? "(built-in)") — \(ruleSet.profiles.keys.map(\.rawValue).sorted().joined(separator: ", "))")
+            for (drug, profile) in ruleSet.profiles.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                print("  \(drug.rawValue): \(profile.rules.count) rule entries, \(Set(profile.rules.map(\.id)).count) rules")
+            }
+            print("rule-set hash: \(ruleSet.hash)")
+        } catch {
+            FileHandle.standardError.write(Data("infusiond check-config: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
