@@ -5,7 +5,10 @@ public enum DisplayFormat {
     /// A number with at most `fractionDigits` decimals and no trailing zeros: `70`, `1.5`, `0.25`.
     public static func number(_ value: Double, fractionDigits: Int = 2) -> String {
         guard value.isFinite else { return String(value) }
-        var text = String(format: "%.\(max(0, fractionDigits))f", value)
+        let digits = max(0, min(fractionDigits, 9))
+        let scale = (0..<digits).reduce(1.0) { result, _ in result * 10 }
+        // Halves round away from zero, as dose figures do elsewhere (`Dosing.round`).
+        var text = String(format: "%.\(digits)f", (value * scale).rounded() / scale)
         if text.contains(".") {
             while text.hasSuffix("0") { text.removeLast() }
             if text.hasSuffix(".") { text.removeLast() }

@@ -65,6 +65,41 @@ public struct Bounds: Codable, Sendable, Hashable {
         self.equals = equals
     }
 
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case above, atLeast, below, atMost, equals
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Decodes bounds from a profile, refusing unknown keys and bounds that set no limit: either would turn a
+    /// clause into one that matches every observed value.
+    public init(from decoder: any Decoder) throws {
+        let known = CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")
+        let keys = try decoder.container(keyedBy: AnyKey.self)
+        if let unknown = keys.allKeys.first(where: { CodingKeys(rawValue: $0.stringValue) == nil }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: unknown, in: keys,
+                debugDescription: "unknown bound '\(unknown.stringValue)'; known bounds: \(known)")
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            above: try container.decodeIfPresent(Double.self, forKey: .above),
+            atLeast: try container.decodeIfPresent(Double.self, forKey: .atLeast),
+            below: try container.decodeIfPresent(Double.self, forKey: .below),
+            atMost: try container.decodeIfPresent(Double.self, forKey: .atMost),
+            equals: try container.decodeIfPresent(Double.self, forKey: .equals))
+        if isEmpty {
+            throw DecodingError.dataCorrupted(DecodingError.Context(
+                codingPath: decoder.codingPath,
+                debugDescription: "a bound that sets no limit would match every value; give at least one of \(known)"))
+        }
+    }
+
     /// Whether the value lies inside every bound.
     public func contains(_ value: Double) -> Bool {
         if let above, !(value > above) { return false }

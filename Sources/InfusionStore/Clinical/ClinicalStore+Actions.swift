@@ -14,10 +14,10 @@ extension ClinicalStore {
             }
             let session = try Self.loadSession(db, id: sessionId)
             let profile = try ruleSet.profile(for: session.drug)
+            let outcome = try SessionMachine.apply(request, to: session, limits: profile.limits, now: now)
             if request.action == .close {
                 try self.requireLatchedAlertsAcknowledged(db, session: session)
             }
-            let outcome = try SessionMachine.apply(request, to: session, limits: profile.limits, now: now)
             let event = try self.nextEvent(db, id: eventId, session: session, kind: .action, occurredAt: now,
                                            recordedBy: request.by, body: request, now: now)
             try AuditLog.append(db, action: "session.\(request.action.rawValue)", actor: actor, entity: Self.entity(session), detail: [

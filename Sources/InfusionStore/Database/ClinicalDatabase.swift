@@ -33,6 +33,15 @@ public final class ClinicalDatabase: Sendable {
         }
         configuration.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB lowers the writer to synchronous=NORMAL when it enables WAL; durability needs FULL, so set it on
+        // the single writer connection afterwards and refuse to run if it did not take.
+        let synchronous = try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+        }
+        guard synchronous == 2 else {
+            throw DatabaseError(message: "could not set synchronous=FULL on \(path) (got \(synchronous ?? -1))")
+        }
         self.writer = pool
         self.path = path
         try Self.migrate(pool, path: path)

@@ -23,15 +23,15 @@ extension Render {
         alert.latched ? "\(alert.priority.rawValue), latched" : alert.priority.rawValue
     }
 
-    /// One alert in a sentence, e.g. after an acknowledgement.
+    /// One alert after a change, e.g. an acknowledgement: its state, reason and who did what when.
     static func alertSentence(_ alert: Alert) -> String {
-        var text = "Alert \(alert.id) (\(alert.ruleId), \(priority(alert))) is \(alert.state.rawValue)"
+        var pairs: [(String, String)] = [("Reason", alert.reason)]
+        if let guidance = alert.guidance { pairs.append(("Guidance", guidance)) }
         if let by = alert.acknowledgedBy {
-            text += "; acknowledged by \(by)"
-            if let at = alert.acknowledgedAt { text += " at \(time(at))" }
+            pairs.append(("Acknowledged", "by \(by)" + (alert.acknowledgedAt.map { " at " + time($0) } ?? "")))
         }
-        if let note = alert.note { text += "; note: \(note)" }
-        if let resolvedAt = alert.resolvedAt { text += "; resolved at \(time(resolvedAt))" }
-        return text + ".\n  " + alert.reason
+        if let note = alert.note { pairs.append(("Note", note)) }
+        if let resolvedAt = alert.resolvedAt { pairs.append(("Resolved", time(resolvedAt))) }
+        return "Alert \(alert.id) (\(alert.ruleId), \(priority(alert))) is now \(alert.state.rawValue).\n" + fields(pairs)
     }
 }
