@@ -87,7 +87,13 @@ let package = Package(
             name: "InfusionServerTests",
             dependencies: [
                 "InfusionServer",
+                "InfusionStore",
+                "InfusionCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -54,27 +54,14 @@ public struct InfusionClient: Sendable {
         let socketPath = self.socketPath
         let timeout = self.timeout
 
-        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
-        do {
-            channel = try await ClientBootstrap(group: eventLoopGroup)
-                .connectTimeout(TimeAmount(timeout))
-                .connect(unixDomainSocketPath: socketPath) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                            wrappingChannelSynchronously: channel)
-                    }
-                }
-        } catch {
-            throw InfusionClientError.unreachable(path: socketPath, underlying: error)
-        }
-
+        let deadline = ContinuousClock.now + timeout
+        let channel = try await connect(before: deadline)
         return try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
             group.addTask {
                 try await Self.exchange(on: channel, head: head, body: body, socketPath: socketPath)
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await Task.sleep(until: deadline, clock: .continuous)
                 throw InfusionClientError.timedOut(path: socketPath, after: timeout)
             }
             do {
@@ -88,6 +75,35 @@ public struct InfusionClient: Sendable {
                 channel.channel.close(promise: nil)
                 group.cancelAll()
                 throw error
+            }
+        }
+    }
+
+    /// Connects to the socket, retrying briefly while its listen backlog is full.
+    ///
+    /// A Unix socket whose backlog is full refuses a non-blocking connect with `EAGAIN` at once (TCP would retry
+    /// by itself), which happens when many clients connect together; that is worth waiting for, a missing socket or
+    /// a refused connection is not.
+    private func connect(
+        before deadline: ContinuousClock.Instant
+    ) async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
+        var pause = Duration.milliseconds(5)
+        while true {
+            do {
+                return try await ClientBootstrap(group: eventLoopGroup)
+                    .connectTimeout(TimeAmount(timeout))
+                    .connect(unixDomainSocketPath: socketPath) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                            return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
+                                wrappingChannelSynchronously: channel)
+                        }
+                    }
+            } catch let error as IOError where error.errnoCode == EAGAIN && ContinuousClock.now + pause < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .milliseconds(200))
+            } catch {
+                throw InfusionClientError.unreachable(path: socketPath, underlying: error)
             }
         }
     }

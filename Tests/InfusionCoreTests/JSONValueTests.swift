@@ -75,3 +75,38 @@ struct JSONValueTests {
         #expect(String(describing: error).contains("unknown condition key 'heartRateBPM'"))
     }
 }
+
+/// A misspelt or missing bound must not turn a clause into one that matches every value.
+@Suite("Bounds decoding")
+struct BoundsDecodingTests {
+    @Test("A bound with an unknown key is refused, naming the key", arguments: ["atmost", "max", "abvoe"])
+    func unknownBoundKey(_ key: String) throws {
+        let json = #"{"heartRateBpm": {"\#(key)": 40}}"#
+        let error = try #require(#expect(throws: DecodingError.self) {
+            try WireJSON.decoder().decode(RuleCondition.self, from: Data(json.utf8))
+        })
+        #expect(String(describing: error).contains("unknown bound '\(key)'"))
+    }
+
+    @Test("A bound that sets no limit is refused")
+    func emptyBound() throws {
+        let error = try #require(#expect(throws: DecodingError.self) {
+            try WireJSON.decoder().decode(RuleCondition.self, from: Data(#"{"spo2Percent": {}}"#.utf8))
+        })
+        #expect(String(describing: error).contains("a bound that sets no limit would match every value"))
+    }
+
+    @Test("A misspelt bound in the profile does not load")
+    func misspeltBoundInProfile() throws {
+        let shipped = try String(contentsOf: ProfileFixture.lidocainePath, encoding: .utf8)
+        let broken = shipped.replacingOccurrences(of: "- heartRateBpm: {atMost: 40}", with: "- heartRateBpm: {atmost: 40}")
+        #expect(broken != shipped)
+        #expect(throws: DecodingError.self) { try ProfileFixture.decode(broken) }
+    }
+
+    @Test("Bounds round-trip")
+    func roundTrip() throws {
+        let bounds = Bounds(above: 40, atLeast: 41, below: 60, atMost: 50, equals: 45)
+        #expect(try WireJSON.decoder().decode(Bounds.self, from: WireJSON.encode(bounds)) == bounds)
+    }
+}

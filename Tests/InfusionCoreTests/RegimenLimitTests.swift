@@ -13,15 +13,21 @@ struct LimitCase: Sendable, CustomTestStringConvertible {
         case hard(String)
     }
 
+    /// What the row is about, shown in the test report.
     var label: String
+    /// The dosing weight.
     var weightKg: Double
+    /// The bolus ordered, if any.
     var bolus: BolusOrder?
+    /// The infusion ordered, if any.
     var infusion: InfusionOrder?
+    /// What the limits must say.
     var verdict: Verdict
     /// The breached figure and its bound, for a breach.
     var value: Double?
     var bound: Double?
 
+    /// A row at a dosing weight (70 kg unless given).
     init(_ label: String, weightKg: Double = 70, bolus: BolusOrder? = nil, infusion: InfusionOrder? = nil,
          _ verdict: Verdict, value: Double? = nil, bound: Double? = nil) {
         self.label = label
@@ -33,6 +39,7 @@ struct LimitCase: Sendable, CustomTestStringConvertible {
         self.bound = bound
     }
 
+    /// The row as shown in the test report.
     var testDescription: String { label }
 }
 
@@ -42,6 +49,7 @@ private func bolus(_ mgPerKg: Double, over minutes: Double) -> BolusOrder { Bolu
 /// The shipped profile's regimen limits (CLINICAL §1, §6 L15; SPEC §5) through `SessionMachine.checkLimits`.
 @Suite("Regimen limits (shipped lidocaine profile)")
 struct RegimenLimitTests {
+    /// A valid clinician override.
     static let override = Override(by: "dr.ada", reason: "Consultant-approved alternative regimen")
 
     @Test("Shipped limits are the protocol's figures")

@@ -4,32 +4,43 @@ import Testing
 
 /// One expected decision: which rule, what it asks for and how loud.
 struct ExpectedDecision: Equatable, Sendable, CustomStringConvertible {
+    /// The rule id, e.g. `L04`.
     var ruleId: String
+    /// What the rule asks for.
     var action: DecisionAction
+    /// The alert priority.
     var priority: AlertPriority
 
+    /// An expectation written out.
     init(_ ruleId: String, _ action: DecisionAction, _ priority: AlertPriority) {
         self.ruleId = ruleId
         self.action = action
         self.priority = priority
     }
 
+    /// The same three facts read from a decision.
     init(_ decision: Decision) {
         self.init(decision.ruleId, decision.action, decision.priority)
     }
 
+    /// `L04 stop high`.
     var description: String { "\(ruleId) \(action.rawValue) \(priority.rawValue)" }
 }
 
 /// One row of a rule's threshold table: an observation against a baseline and exactly the decisions it must give.
 struct RuleCase: Sendable, CustomTestStringConvertible {
+    /// What the row is about, shown in the test report.
     var label: String
+    /// The session's baseline set.
     var baseline: Vitals
+    /// The observation under test.
     var observation: ObservationRequest
+    /// Exactly the decisions the engine must return, in order.
     var expected: [ExpectedDecision]
     /// The threshold key the first expected decision must carry (which clause fired), when it matters.
     var clause: String?
 
+    /// A row; fields not given are not observed.
     init(
         _ label: String, baseline: Vitals = SessionFixture.baseline, vitals: Vitals? = nil, symptoms: [Symptom]? = nil,
         sedation: Sedation? = nil, serum: Double? = nil, expect expected: [ExpectedDecision], clause: String? = nil
@@ -41,6 +52,7 @@ struct RuleCase: Sendable, CustomTestStringConvertible {
         self.clause = clause
     }
 
+    /// The row as shown in the test report.
     var testDescription: String { label }
 }
 
@@ -56,7 +68,9 @@ private func rass(_ value: String) -> Sedation { Sedation(scale: .RASS, value: v
 /// QRS 90, PR 160, sinus) unless a row gives another baseline.
 @Suite("Rule thresholds (shipped lidocaine profile)")
 struct RuleThresholdTests {
+    /// The stage-1 (early CNS) symptoms of L10 and L11.
     static let stage1: [Symptom] = [.perioralNumbness, .metallicTaste, .tinnitus, .lightheadedness, .dizziness]
+    /// The objective CNS and pre-convulsive signs of L09.
     static let objectiveCNS: [Symptom] = [.visualDisturbance, .slurredSpeech, .muscleTwitching, .tremor, .confusion, .agitation]
 
     /// Evaluates a row and checks the decisions exactly, and that each explains itself.

@@ -10,16 +10,21 @@ struct TransitionCase: Sendable, CustomTestStringConvertible {
         case refused(String)
     }
 
+    /// The state before the action.
     var from: SessionState
+    /// The action applied.
     var action: SessionActionKind
+    /// What must come of it.
     var outcome: Outcome
 
+    /// A cell of the table.
     init(_ from: SessionState, _ action: SessionActionKind, _ outcome: Outcome) {
         self.from = from
         self.action = action
         self.outcome = outcome
     }
 
+    /// The row as shown in the test report.
     var testDescription: String { "\(action.rawValue) when \(from.rawValue)" }
 }
 
@@ -39,6 +44,7 @@ private let invalid = TransitionCase.Outcome.refused("session.invalidTransition"
 /// The session state machine (SPEC §5) and the alert policy (CLINICAL §7).
 @Suite("Session machine and alert policy")
 struct SessionMachineTests {
+    /// The fixed clock.
     static let now = SessionFixture.now
 
     /// Every action in every state, allowed or refused.
@@ -277,6 +283,7 @@ struct SessionMachineTests {
 
     // MARK: - Alert policy
 
+    /// An unresolved alert for a rule (L10 medium, active, not latched unless given).
     static func alert(
         id: Int64 = 7, ruleId: String = "L10", priority: AlertPriority = .medium, state: AlertState = .active,
         latched: Bool = false
@@ -285,6 +292,7 @@ struct SessionMachineTests {
               reason: "Test.", raisedAt: now, updatedAt: now)
     }
 
+    /// A decision for a rule (L10 pause medium unless given).
     static func decision(_ ruleId: String = "L10", _ action: DecisionAction = .pause, _ priority: AlertPriority = .medium) -> Decision {
         Decision(ruleId: ruleId, action: action, priority: priority, reason: "Test.")
     }

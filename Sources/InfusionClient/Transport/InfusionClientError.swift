@@ -1,4 +1,6 @@
+import Foundation
 import InfusionCore
+import NIOCore
 
 /// What can go wrong when talking to the daemon.
 public enum InfusionClientError: Error, CustomStringConvertible {
@@ -19,11 +21,11 @@ public enum InfusionClientError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unreachable(let path, let underlying):
-            "Cannot reach infusiond at \(path): \(underlying). Is the daemon running? "
+            "Cannot reach infusiond at \(path): \(Self.reason(underlying)). Is the daemon running? "
                 + "Start it with `swift run infusiond` or `systemctl start infusiond`."
         case .connectionLost(let path, let underlying):
             "The connection to infusiond at \(path) broke before it answered"
-                + (underlying.map { ": \($0)" } ?? "")
+                + (underlying.map { ": " + Self.reason($0) } ?? "")
                 + ". The request may or may not have been recorded; check before repeating it."
         case .timedOut(let path, let after):
             "infusiond at \(path) did not answer within \(after.components.seconds) s. "
@@ -35,6 +37,20 @@ public enum InfusionClientError: Error, CustomStringConvertible {
                 + (body.isEmpty ? "." : ": \(body.prefix(500))")
         case .invalidResponse(let message):
             message
+        }
+    }
+
+    /// A short reason for a transport error, e.g. `No such file or directory` rather than NIO's full dump.
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as IOError:
+            String(cString: strerror(error.errnoCode))
+        case ChannelError.connectTimeout(let after):
+            "no connection within \(after.nanoseconds / 1_000_000_000) s"
+        case SocketAddressError.unixDomainSocketPathTooLong:
+            "the path is too long for a Unix socket (at most 107 bytes); use a shorter one"
+        default:
+            "\(error)"
         }
     }
 }

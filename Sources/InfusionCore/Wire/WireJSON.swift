@@ -29,8 +29,21 @@ public enum WireJSON {
     }
 
     /// Formats a time as RFC 3339 UTC with milliseconds, e.g. `2026-11-24T19:30:00.125Z`.
+    /// Rounds to the nearest millisecond, so a time parsed back from this text formats to the same text.
     public static func formatTimestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = Int((totalMilliseconds % 1000 + 1000) % 1000)
+        var seconds = time_t((totalMilliseconds - Int64(milliseconds)) / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), milliseconds)
+    }
+
+    /// A time truncated to whole milliseconds, the precision the API and the database keep.
+    public static func truncatedToMilliseconds(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 
     /// Parses an RFC 3339 time with or without fractional seconds and with any offset.

@@ -13,7 +13,7 @@ public final class ServerState: Sendable {
     private let rules: Mutex<RuleSet>
 
     public init(store: ClinicalStore, ruleSet: RuleSet, version: String, maxBodyBytes: Int = 64 * 1024,
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                clock: @escaping @Sendable () -> Date = { WireJSON.truncatedToMilliseconds(Date()) }) {
         self.store = store
         self.rules = Mutex(ruleSet)
         self.version = version

@@ -12,7 +12,7 @@ struct AlertsAck: AsyncParsableCommand {
             A latched stop alert resolves once it is acknowledged and the pump is confirmed stopped.
 
             Example:
-              infusionctl alerts ack 7 --by nurse-042 --note "Infusion paused, clinician called."
+              infusionctl alerts ack 7 --by nurse-042 --note "Clinician called."
             """
     )
 

@@ -11,7 +11,7 @@ struct AlertsCommand: AsyncParsableCommand {
 
             Example:
               infusionctl alerts list
-              infusionctl alerts ack 7 --by nurse-042 --note "Patient reviewed, infusion paused."
+              infusionctl alerts ack 7 --by nurse-042 --note "Clinician called."
             """,
         subcommands: [AlertsList.self, AlertsAck.self],
         defaultSubcommand: AlertsList.self

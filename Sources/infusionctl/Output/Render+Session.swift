@@ -43,7 +43,9 @@ extension Render {
     }
 
     /// The essentials of one session: who, what, how much, since when.
-    static func sessionSummary(_ session: Session) -> String {
+    static func sessionSummary(_ session: Session, lastObservation: ClinicalEvent? = nil) -> String {
+        let lastObserved = lastObservation.map { "\(moment($0.occurredAt)) by \($0.recordedBy)" }
+            ?? session.lastObservationAt.map(moment) ?? "none yet"
         var pairs: [(String, String)] = [
             ("Patient", session.patientId),
             ("Drug", session.drug.rawValue),
@@ -55,7 +57,7 @@ extension Render {
             ("Prescriber", session.prescriber),
             ("Started", "by \(session.startedBy) at \(moment(session.startedAt))"),
             ("Pump stopped", session.pumpConfirmedStoppedAt.map { "confirmed at " + moment($0) } ?? "not confirmed"),
-            ("Last observation", session.lastObservationAt.map(moment) ?? "none yet"),
+            ("Last observation", lastObserved),
         ]
         if let override = session.override {
             pairs.append(("Override", "by \(override.by): \(override.reason)"))
@@ -80,7 +82,7 @@ extension Render {
         }
         return [
             "Session \(session.id.uuidString.lowercased())",
-            sessionSummary(session),
+            sessionSummary(session, lastObservation: detail.lastObservation),
             "",
             section("Open alerts", alerts(detail.openAlerts, showSession: false), empty: "none"),
             "",

@@ -104,10 +104,12 @@ struct SessionsStart: AsyncParsableCommand {
 
     private static func read(_ path: String) throws -> Data {
         if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw CommandFailure("Cannot read \(path): \(error.localizedDescription). Check the path and its permissions.")
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure("There is no file at \(path). Check the path, or use '-' to read standard input.")
         }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("Cannot read \(path). Check its permissions.")
+        }
+        return data
     }
 }
