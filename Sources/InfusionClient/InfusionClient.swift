@@ -136,35 +136,23 @@ public struct InfusionClient: Sendable {
     ) async throws -> HTTPResponse {
         do {
             return try await channel.executeThenClose { inbound, outbound in
-                try await outbound.write(.head(head))
-                if let body, !body.isEmpty {
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
-                }
-                try await outbound.write(.end(nil))
-
-                var responseHead: HTTPResponseHead?
-                var responseBody = ByteBuffer()
-                for try await part in inbound {
-                    switch part {
-                    case .head(let received):
-                        responseHead = received
-                    case .body(var chunk):
-                        responseBody.writeBuffer(&chunk)
-                    case .end:
-                        guard let finished = responseHead else { continue }
-                        // An informational (1xx) answer is followed by the real one.
-                        if (100..<200).contains(finished.status.code) && finished.status.code != 101 {
-                            responseHead = nil
-                            responseBody.clear()
-                            continue
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // The request is written while the response is read: a daemon may answer early (e.g. 413 for a
+                    // body that is too large) and close, and that answer must not be lost to the failed write.
+                    group.addTask {
+                        try? await outbound.write(.head(head))
+                        if let body, !body.isEmpty {
+                            try? await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
                         }
-                        return HTTPResponse(
-                            status: Int(finished.status.code),
-                            headers: finished.headers.map { (name: $0.name, value: $0.value) },
-                            body: Data(responseBody.readableBytesView))
+                        try? await outbound.write(.end(nil))
                     }
+                    defer {
+                        // Ends a write the daemon no longer reads, so the group can finish.
+                        channel.channel.close(promise: nil)
+                        group.cancelAll()
+                    }
+                    return try await readResponse(from: inbound, socketPath: socketPath)
                 }
-                throw InfusionClientError.connectionLost(path: socketPath, underlying: nil)
             }
         } catch let error as InfusionClientError {
             throw error
@@ -173,5 +161,33 @@ public struct InfusionClient: Sendable {
         } catch {
             throw InfusionClientError.connectionLost(path: socketPath, underlying: error)
         }
+    }
+
+    private static func readResponse(
+        from inbound: NIOAsyncChannelInboundStream<HTTPClientResponsePart>, socketPath: String
+    ) async throws -> HTTPResponse {
+        var responseHead: HTTPResponseHead?
+        var responseBody = ByteBuffer()
+        for try await part in inbound {
+            switch part {
+            case .head(let received):
+                responseHead = received
+            case .body(var chunk):
+                responseBody.writeBuffer(&chunk)
+            case .end:
+                guard let finished = responseHead else { continue }
+                // An informational (1xx) answer is followed by the real one.
+                if (100..<200).contains(finished.status.code) && finished.status.code != 101 {
+                    responseHead = nil
+                    responseBody.clear()
+                    continue
+                }
+                return HTTPResponse(
+                    status: Int(finished.status.code),
+                    headers: finished.headers.map { (name: $0.name, value: $0.value) },
+                    body: Data(responseBody.readableBytesView))
+            }
+        }
+        throw InfusionClientError.connectionLost(path: socketPath, underlying: nil)
     }
 }

@@ -29,6 +29,7 @@ struct InputSafetyTests {
     static let cases: [Case] = [
         Case(name: "malformed JSON", body: "{not json", status: 400, code: "request.malformedJSON"),
         Case(name: "empty body", body: "", status: 400, code: "request.malformedJSON"),
+        Case(name: "JSON array body", body: "[1,2]", status: 400, code: "request.malformedJSON"),
         Case(name: "wrong content type", body: observation(#""symptoms":["tinnitus"]"#), contentType: "text/plain", status: 415, code: "request.unsupportedMediaType"),
         Case(name: "body over 64 KiB", body: observation(#""symptoms":["tinnitus"],"pad":"\#(String(repeating: "x", count: 70_000))""#), status: 413, code: "request.tooLarge"),
         Case(name: "missing eventId", body: #"{"observedAt":"2026-01-01T00:00:00Z","recordedBy":"n"}"#, status: 422, code: "request.missingField", field: "eventId"),
@@ -49,6 +50,7 @@ struct InputSafetyTests {
         Case(name: "session id not a UUID", path: "not-a-uuid", body: observation(#""symptoms":["tinnitus"]"#), status: 404, code: "session.notFound"),
         Case(name: "unknown route", method: "GET", path: "/v1/nothing-here", status: 404, code: "route.notFound"),
         Case(name: "bad alert state", method: "GET", path: "/v1/alerts?state=loud", status: 400, code: "request.badQuery", field: "state"),
+        Case(name: "alert session filter not a UUID", method: "GET", path: "/v1/alerts?session=abc", status: 400, code: "request.badQuery", field: "session"),
         Case(name: "bad session state", method: "GET", path: "/v1/sessions?state=some", status: 400, code: "request.badQuery", field: "state"),
         Case(name: "bad audit limit", method: "GET", path: "/v1/audit?limit=0", status: 400, code: "request.badQuery", field: "limit"),
         Case(name: "ack of a missing alert", path: "/v1/alerts/999/ack", body: #"{"by":"nurse-042"}"#, status: 404, code: "alert.notFound"),

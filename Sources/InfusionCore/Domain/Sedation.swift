@@ -16,16 +16,18 @@ public struct Sedation: Codable, Sendable, Hashable {
     public var possLevel: Int? {
         guard scale == .POSS else { return nil }
         if value.uppercased() == "S" { return 1 }
-        guard let level = Int(value), (1...4).contains(level) else { return nil }
+        guard value.count == 1, let level = Int(value), (1...4).contains(level) else { return nil }
         return level
     }
 
     /// The RASS level as a number, or nil when the value is not on the RASS scale.
     public var rassLevel: Int? {
         guard scale == .RASS else { return nil }
-        let trimmed = value.hasPrefix("+") ? String(value.dropFirst()) : value
-        guard let level = Int(trimmed), (-5...4).contains(level) else { return nil }
-        return level
+        // Exactly an optional sign and one digit: "+2", "-3", "0".
+        let digits = value.first == "+" || value.first == "-" ? value.dropFirst() : Substring(value)
+        guard digits.count == 1, let magnitude = Int(digits) else { return nil }
+        let level = value.first == "-" ? -magnitude : magnitude
+        return (-5...4).contains(level) ? level : nil
     }
 
     /// Whether the value is valid for its scale.

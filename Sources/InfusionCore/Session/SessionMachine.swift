@@ -36,6 +36,8 @@ public enum SessionMachine {
         case .stop:
             try require(session, in: [.running, .paused, .ended], for: request.action)
             next.state = .stopped
+            // A stop needs its own bedside confirmation, whatever was confirmed before.
+            next.pumpConfirmedStoppedAt = nil
             decisions.append(Decision(
                 ruleId: clinicianRuleId, action: .stop, priority: .high,
                 reason: "Stop ordered by \(by)\(request.reason.map { ": \($0)" } ?? ""). Confirm at the bedside that the pump is stopped.",

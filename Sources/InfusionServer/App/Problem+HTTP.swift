@@ -56,6 +56,9 @@ extension Problem {
             let name = field(context.codingPath, key)
             return Problem(status: 422, code: "request.missingField", title: "Required field missing",
                            detail: "The field '\(name)' is required.", field: name)
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return Problem(status: 400, code: "request.malformedJSON", title: "Body is not a JSON object",
+                           detail: "The body must be a JSON object; see docs/openapi.yaml for its fields.")
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             let name = field(context.codingPath)
             return Problem(status: 422, code: "request.invalidField", title: "Field has the wrong type",

@@ -59,7 +59,24 @@ public enum ProfileLoader {
         } catch {
             throw ConfigurationError(file: file, line: nil, message: "not valid YAML: \(error)")
         }
+        let unsuppressible = Set(profile.rules.filter { ($0.suppressedBy ?? []).isEmpty }.map(\.id))
         for rule in profile.rules {
+            let line = lineOf(key: "id: \(rule.id)", in: text)
+            for suppressor in rule.suppressedBy ?? [] where !unsuppressible.contains(suppressor) {
+                throw ConfigurationError(file: file, line: line,
+                                         message: "rule \(rule.id) is suppressedBy \(suppressor), which is not a rule without suppressedBy in this profile")
+            }
+            for condition in rule.anyOf {
+                if condition.rhythmDiffersFromBaseline == false {
+                    throw ConfigurationError(file: file, line: line, message: "rule \(rule.id): rhythmDiffersFromBaseline: false matches every rhythm; remove the clause instead")
+                }
+                if condition.symptomsAny?.isEmpty == true || condition.rhythmIn?.isEmpty == true {
+                    throw ConfigurationError(file: file, line: line, message: "rule \(rule.id): an empty symptomsAny or rhythmIn list never matches")
+                }
+                if let groups = condition.symptomGroups, groups.atLeast < 1 || groups.atLeast > groups.groups.count || groups.groups.contains(where: \.isEmpty) {
+                    throw ConfigurationError(file: file, line: line, message: "rule \(rule.id): symptomGroups.atLeast must be 1…\(groups.groups.count) and no group may be empty")
+                }
+            }
             if rule.anyOf.isEmpty || rule.anyOf.contains(where: \.isEmpty) {
                 throw ConfigurationError(file: file, line: lineOf(key: "id: \(rule.id)", in: text),
                                          message: "rule \(rule.id) has an empty condition; every condition needs at least one clause")

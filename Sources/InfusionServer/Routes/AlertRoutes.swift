@@ -18,7 +18,7 @@ enum AlertRoutes {
             }
             var sessionId: UUID?
             if let text = request.uri.queryParameters.get("session") {
-                guard let parsed = UUID(uuidString: text) else { throw Problem.sessionNotFound(text) }
+                guard let parsed = UUID(uuidString: text) else { throw Problem.badQuery("session", text, allowed: "a session id (UUID)") }
                 sessionId = parsed
             }
             return try JSONResponse.make(AlertList(alerts: try await state.store.alerts(state: alertState, sessionId: sessionId)))

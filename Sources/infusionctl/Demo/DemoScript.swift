@@ -62,8 +62,12 @@ struct DemoScript {
         try await acknowledge(stopAlert, note: "Pump stopped at the bedside; LAST checklist followed.")
 
         begin("The session's alerts")
-        sent("GET /v1/alerts?session=\(session.id.uuidString.lowercased())")
-        let alerts = try await client.alerts(session: session.id)
+        sent("GET /v1/alerts?session=\(session.id.uuidString.lowercased())&state=… (active, acknowledged, resolved)")
+        var alerts: [Alert] = []
+        for state in AlertState.allCases {
+            alerts += try await client.alerts(state: state.rawValue, session: session.id)
+        }
+        alerts.sort { $0.id < $1.id }
         answered(alerts.isEmpty ? "No alerts." : Render.alerts(alerts).render())
 
         begin("The latest audit records")
