@@ -73,6 +73,7 @@ let package = Package(
             name: "infusionctl",
             dependencies: [
                 "InfusionClient",
+                "InfusionCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -100,7 +101,8 @@ let package = Package(
         .testTarget(name: "InfusionClientTests", dependencies: ["InfusionClient"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["InfusionClient", "InfusionCore"]
+            // The executables are dependencies so `swift test` builds them; the tests run the real binaries.
+            dependencies: ["InfusionClient", "InfusionCore", "infusiond", "infusionctl"]
         ),
     ]
 )

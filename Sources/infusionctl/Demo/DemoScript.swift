@@ -19,9 +19,11 @@ struct DemoScript {
 
     /// Runs every step in order; stops at the first one the daemon refuses.
     mutating func run() async throws {
+        let health = try await client.health()
         say("""
-            infusionctl demo: a scripted lidocaine infusion against infusiond at \(client.socketPath).
-            Everything below is stored for real, in the daemon's database and its audit trail.
+            infusionctl demo: a scripted lidocaine infusion against infusiond \(health.version) at \(client.socketPath)
+            (rule set \(health.ruleSetHash.prefix(12))…). Everything below is stored for real, in the daemon's
+            database and its audit trail.
             """)
 
         let session = try await startSession()

@@ -28,20 +28,3 @@ enum ErrorReport {
         }
     }
 }
-
-/// A failure found by infusionctl itself, with a sentence that says what to do.
-struct CommandFailure: Error {
-    /// What failed and what to do.
-    var message: String
-
-    /// Creates a failure with its message.
-    init(_ message: String) { self.message = message }
-}
-
-/// An error with advice that applies to this command only, printed after the error itself.
-struct HintedError: Error {
-    /// The error that happened.
-    var underlying: any Error
-    /// What the person can do next.
-    var hint: String
-}
