@@ -7,7 +7,7 @@ extension ClinicalStore {
     public func recordAction(
         sessionId: UUID, request: ActionRequest, ruleSet: RuleSet, actor: AuditActor, now: Date
     ) async throws -> (response: EventResponse, replayed: Bool) {
-        try await writer.write { db in
+        try await committer.write { db in
             let eventId = request.eventId ?? UUID()
             if request.eventId != nil, let original = try self.replay(db, eventId: eventId, sessionId: sessionId, body: request) {
                 return (original, true)
@@ -91,7 +91,7 @@ extension ClinicalStore {
     /// Acknowledges an alert with who and an optional note. A latched stop alert resolves once the pump is also
     /// confirmed stopped; otherwise it stays acknowledged until then.
     public func acknowledge(alertId: Int64, request: AcknowledgeRequest, actor: AuditActor, now: Date) async throws -> Alert {
-        try await writer.write { db in
+        try await committer.write { db in
             let alert = try self.loadAlert(db, id: alertId)
             switch alert.state {
             case .resolved:

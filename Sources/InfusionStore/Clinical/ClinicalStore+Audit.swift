@@ -5,7 +5,7 @@ import InfusionCore
 extension ClinicalStore {
     /// Records a refused request (bad input, unknown session, conflict) in its own transaction.
     public func recordRefusal(_ problem: Problem, method: String, path: String, actor: AuditActor, now: Date) async throws {
-        _ = try await writer.write { db in
+        _ = try await committer.write { db in
             try AuditLog.append(db, action: "request.refuse", outcome: "refused", actor: actor,
                                 entity: AuditEntity(type: "request", id: "\(method) \(path)"), detail: [
                                     "status": .number(Double(problem.status)), "code": .string(problem.code),
@@ -17,7 +17,7 @@ extension ClinicalStore {
     /// Records something the daemon itself did (start, stop, configuration load).
     @discardableResult
     public func recordDaemonEvent(_ action: String, detail: JSONValue, now: Date) async throws -> AuditEntry {
-        try await writer.write { db in
+        try await committer.write { db in
             try AuditLog.append(db, action: action, actor: .daemon, entity: AuditEntity(type: "daemon"), detail: detail, at: now)
         }
     }

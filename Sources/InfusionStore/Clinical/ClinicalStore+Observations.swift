@@ -8,7 +8,7 @@ extension ClinicalStore {
     public func recordObservation(
         sessionId: UUID, request: ObservationRequest, ruleSet: RuleSet, actor: AuditActor, now: Date
     ) async throws -> (response: EventResponse, replayed: Bool) {
-        try await writer.write { db in
+        try await committer.write { db in
             if let original = try self.replay(db, eventId: request.eventId, sessionId: sessionId, body: request) {
                 return (original, true)
             }

@@ -6,9 +6,13 @@ import InfusionCore
 /// audit records; every method returns only after that transaction has committed.
 public final class ClinicalStore: Sendable {
     public let database: ClinicalDatabase
+    /// Every write goes through group commit: one transaction (and one fsync) for requests that arrive together.
+    public let committer: GroupCommitWriter
 
-    public init(database: ClinicalDatabase) {
+    public init(database: ClinicalDatabase, maxBatchSize: Int = 256,
+                onCommit: @escaping @Sendable (_ batchSize: Int, _ duration: Duration) -> Void = { _, _ in }) {
         self.database = database
+        self.committer = GroupCommitWriter(writer: database.writer, maxBatchSize: maxBatchSize, onCommit: onCommit)
     }
 
     var writer: any DatabaseWriter { database.writer }
@@ -19,7 +23,7 @@ public final class ClinicalStore: Sendable {
     public func startSession(_ request: StartSessionRequest, ruleSet: RuleSet, actor: AuditActor, now: Date) async throws -> Session {
         let profile = try ruleSet.profile(for: request.drug)
         let (session, decisions) = try SessionFactory.start(request, profile: profile, ruleSetHash: ruleSet.hash, id: UUID(), now: now)
-        return try await writer.write { db in
+        return try await committer.write { db in
             try db.execute(
                 sql: "INSERT INTO sessions (id, patient_id, drug, state, started_at, updated_at, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [session.id.uuidString, session.patientId, session.drug.rawValue, session.state.rawValue,
