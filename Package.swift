@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "infusiond", targets: ["infusiond"]),
         .executable(name: "infusionctl", targets: ["infusionctl"]),
+        .executable(name: "infusion-bench", targets: ["infusion-bench"]),
         .library(name: "InfusionClient", targets: ["InfusionClient"]),
     ],
     dependencies: [
@@ -24,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .target(name: "InfusionCore"),
@@ -48,6 +52,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             plugins: ["EmbedFilesPlugin"]
         ),
@@ -74,6 +80,17 @@ let package = Package(
             dependencies: [
                 "InfusionClient",
                 "InfusionCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "infusion-bench",
+            dependencies: [
+                "InfusionClient",
+                "InfusionCore",
+                "InfusionStore",
+                "InfusionServer",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
