@@ -57,6 +57,8 @@ struct InputSafetyTests {
         Case(name: "rate change without a rate", path: "actions", body: #"{"action":"rateChange","by":"clin-017"}"#, status: 422, code: "action.missingField", field: "infusion"),
         Case(name: "rate change over the cap", path: "actions", body: #"{"action":"rateChange","by":"clin-017","infusion":{"rateMgPerKgPerHour":1.5}}"#, status: 422, code: "dose.hardLimit", field: "infusion.rateMgPerKgPerHour"),
         Case(name: "bolus outside soft limits", path: "actions", body: #"{"action":"bolus","by":"clin-017","bolus":{"doseMgPerKg":0.5,"durationMin":20}}"#, status: 422, code: "dose.softLimit", field: "bolus.doseMgPerKg"),
+        Case(name: "rate of 1.5e308 mg/kg/h", path: "actions", body: #"{"action":"rateChange","by":"clin-017","infusion":{"rateMgPerKgPerHour":1.5e308}}"#, status: 422, code: "dose.invalid", field: "infusion.rateMgPerKgPerHour"),
+        Case(name: "bolus lasting 20 000 min", path: "actions", body: #"{"action":"bolus","by":"clin-017","bolus":{"doseMgPerKg":1,"durationMin":20000}}"#, status: 422, code: "dose.invalid", field: "bolus.durationMin"),
         Case(name: "unknown action", path: "actions", body: #"{"action":"explode","by":"clin-017"}"#, status: 422, code: "request.invalidField", field: "action"),
         Case(name: "resume a running session", path: "actions", body: #"{"action":"resume","by":"clin-017","reason":"x"}"#, status: 409, code: "session.invalidTransition"),
     ]

@@ -83,6 +83,8 @@ public struct RegimenLimits: Codable, Sendable, Hashable {
 
     /// Formats a figure without a trailing `.0`.
     static func format(_ value: Double) -> String {
-        value.rounded() == value ? String(Int64(value)) : String(Dosing.round(value))
+        // Only whole numbers well inside Int64 print without a fraction; converting anything larger would trap.
+        guard value.isFinite, abs(value) < 1e15 else { return String(describing: value) }
+        return value.rounded() == value ? String(Int64(value)) : String(Dosing.round(value))
     }
 }

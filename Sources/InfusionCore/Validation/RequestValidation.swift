@@ -94,16 +94,17 @@ public enum RequestValidation {
     }
 
     private static func validateRegimen(bolus: BolusOrder?, infusion: InfusionOrder?) throws(Problem) {
+        // Bounds far outside any profile's hard limits: they only keep arithmetic on the figures finite.
         if let bolus {
-            guard bolus.doseMgPerKg.isFinite, bolus.doseMgPerKg > 0 else {
-                throw implausible("bolus.doseMgPerKg", "Bolus dose must be a positive number of mg/kg.", code: "dose.invalid")
+            guard bolus.doseMgPerKg.isFinite, bolus.doseMgPerKg > 0, bolus.doseMgPerKg <= 1000 else {
+                throw implausible("bolus.doseMgPerKg", "Bolus dose must be a positive number of mg/kg, at most 1000.", code: "dose.invalid")
             }
-            guard bolus.durationMin.isFinite, bolus.durationMin > 0 else {
-                throw implausible("bolus.durationMin", "Bolus duration must be a positive number of minutes.", code: "dose.invalid")
+            guard bolus.durationMin.isFinite, bolus.durationMin > 0, bolus.durationMin <= 10_080 else {
+                throw implausible("bolus.durationMin", "Bolus duration must be a positive number of minutes, at most a week.", code: "dose.invalid")
             }
         }
-        if let infusion, !(infusion.rateMgPerKgPerHour.isFinite && infusion.rateMgPerKgPerHour > 0) {
-            throw implausible("infusion.rateMgPerKgPerHour", "Infusion rate must be a positive number of mg/kg/h.", code: "dose.invalid")
+        if let infusion, !(infusion.rateMgPerKgPerHour.isFinite && infusion.rateMgPerKgPerHour > 0 && infusion.rateMgPerKgPerHour <= 1000) {
+            throw implausible("infusion.rateMgPerKgPerHour", "Infusion rate must be a positive number of mg/kg/h, at most 1000.", code: "dose.invalid")
         }
     }
 

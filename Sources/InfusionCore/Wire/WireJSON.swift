@@ -31,7 +31,8 @@ public enum WireJSON {
     /// Formats a time as RFC 3339 UTC with milliseconds, e.g. `2026-11-24T19:30:00.125Z`.
     /// Rounds to the nearest millisecond, so a time parsed back from this text formats to the same text.
     public static func formatTimestamp(_ date: Date) -> String {
-        let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        // Clamped to ±10^15 s so no date can trap the conversion (far outside anything an API accepts).
+        let totalMilliseconds = Int64((min(max(date.timeIntervalSince1970, -1e15), 1e15) * 1000).rounded())
         let milliseconds = Int((totalMilliseconds % 1000 + 1000) % 1000)
         var seconds = time_t((totalMilliseconds - Int64(milliseconds)) / 1000)
         var parts = tm()

@@ -1,0 +1,90 @@
+import Foundation
+import InfusionClient
+import InfusionCore
+import Synchronization
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Kills the daemon with SIGKILL at random moments under load and proves nothing acknowledged is lost or doubled.
+/// `INFUSION_CRASH_KILLS` sets the number of kills (CI: 20; `scripts/crash-test.sh --kills 500` for a long run).
+@Suite("Crash safety: SIGKILL under load", .serialized)
+struct CrashTests {
+    static var kills: Int { ProcessInfo.processInfo.environment["INFUSION_CRASH_KILLS"].flatMap(Int.init) ?? 20 }
+
+    /// What the stations learned: observations the daemon acknowledged, and ones whose fate is unknown.
+    final class Ledger: Sendable {
+        let acknowledged = Mutex<[UUID: UUID]>([:])
+        let unanswered = Mutex<[UUID: UUID]>([:])
+    }
+
+    @Test("every acknowledged observation survives each kill exactly once; the audit chain verifies after each restart")
+    func killUnderLoad() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        var sessionIds: [UUID] = []
+        for index in 0..<6 {
+            sessionIds.append(try await daemon.client.startSession(Bedside.start(patient: "MRN-CRASH-\(index)")).id)
+        }
+        let ledger = Ledger()
+        var generator = SystemRandomNumberGenerator()
+        for kill in 1...Self.kills {
+            let ids = sessionIds
+            let client = daemon.client
+            let load = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for station in 0..<4 {
+                        group.addTask {
+                            var index = 0
+                            while !Task.isCancelled {
+                                let sessionId = ids[(station + index) % ids.count]
+                                index += 1
+                                let observation = Bedside.observation(index % 7 == 0 ? [.headache] : [], vitals: Bedside.baseline)
+                                do {
+                                    _ = try await client.observe(sessionId: sessionId, observation)
+                                    ledger.acknowledged.withLock { $0[observation.eventId] = sessionId }
+                                } catch {
+                                    ledger.unanswered.withLock { $0[observation.eventId] = sessionId }
+                                    return
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 20...400, using: &generator)))
+            if let pid = daemon.process?.processIdentifier { Glibc.kill(pid, SIGKILL) }
+            _ = await daemon.terminate(timeout: 10)
+            await load.value
+            try await daemon.start()
+            try await Self.check(daemon: daemon, sessions: sessionIds, ledger: ledger, kill: kill)
+        }
+        let acknowledged = ledger.acknowledged.withLock { $0.count }
+        #expect(acknowledged > Self.kills, "the load must have made progress between kills")
+        #expect(await daemon.terminate() == 0)
+    }
+
+    static func check(daemon: DaemonProcess, sessions: [UUID], ledger: Ledger, kill: Int) async throws {
+        var stored: [UUID: Int] = [:]
+        var openSessions = 0
+        for sessionId in sessions {
+            let log = try await daemon.client.events(sessionId: sessionId)
+            for event in log.events where event.kind == .observation { stored[event.id, default: 0] += 1 }
+            // Every stored decision belongs to a stored event: nothing half-written.
+            let eventIds = Set(log.events.map(\.id))
+            #expect(log.decisions.allSatisfy { eventIds.contains($0.eventId) }, "kill \(kill): a decision without its event")
+            let detail = try await daemon.client.session(id: sessionId)
+            if detail.session.state.isOpen { openSessions += 1 }
+        }
+        #expect(openSessions == sessions.count, "kill \(kill): open sessions must stay open")
+        let acknowledged = ledger.acknowledged.withLock { $0 }
+        let missing = acknowledged.keys.filter { stored[$0, default: 0] == 0 }
+        #expect(missing.isEmpty, "kill \(kill): \(missing.count) acknowledged observations lost")
+        #expect(stored.values.allSatisfy { $0 == 1 }, "kill \(kill): an observation stored twice")
+        let unanswered = ledger.unanswered.withLock { $0 }
+        #expect(stored.keys.allSatisfy { acknowledged[$0] != nil || unanswered[$0] != nil }, "kill \(kill): an event nobody sent")
+        let verification = try await daemon.client.verifyAudit()
+        #expect(verification.ok, "kill \(kill): audit chain broken: \(verification.problem ?? "")")
+    }
+}

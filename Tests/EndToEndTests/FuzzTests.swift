@@ -1,0 +1,48 @@
+import Foundation
+import InfusionClient
+import InfusionCore
+import Testing
+
+/// schemathesis generates requests from docs/openapi.yaml and sends them over the socket (through a loopback
+/// bridge): no request may produce a server error or bring the daemon down.
+@Suite("Fuzz: schemathesis against docs/openapi.yaml", .serialized)
+struct FuzzTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var schemathesis: String? {
+        for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(folder)/schemathesis"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    static var examples: Int { ProcessInfo.processInfo.environment["INFUSION_FUZZ_EXAMPLES"].flatMap(Int.init) ?? 25 }
+
+    @Test("zero server errors and zero crashes", .enabled(if: schemathesis != nil, "schemathesis is not installed (pip install schemathesis==4.32.5); .ci/run installs it"))
+    func schemathesisRun() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let portFile = "\(daemon.folder)/bridge.port"
+        let bridge = Process()
+        bridge.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        bridge.arguments = ["python3", Self.repositoryRoot.appending(path: "Tests/Fuzz/unix_bridge.py").path, daemon.socketPath, portFile]
+        try bridge.run()
+        defer { bridge.terminate() }
+        var port: String?
+        for _ in 0..<100 where port == nil {
+            port = try? String(contentsOfFile: portFile, encoding: .utf8)
+            if port == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let bridgePort = try #require(port, "the loopback bridge did not start")
+        let result = try DaemonProcess.run(Self.schemathesis!, [
+            "run", Self.repositoryRoot.appending(path: "docs/openapi.yaml").path, "--url", "http://127.0.0.1:\(bridgePort)",
+            "--checks", "not_a_server_error", "--max-examples", String(Self.examples), "--seed", "1",
+            "--request-timeout", "20", "--report-dir", "\(daemon.folder)/reports",
+        ])
+        #expect(result.status == 0, "schemathesis found problems:\n\(result.stdout.suffix(6000))")
+        #expect(try await daemon.client.health().status == "ok", "the daemon must still serve after the fuzz run")
+        #expect(!daemon.log.contains("Fatal error") && !daemon.log.contains("Illegal instruction"))
+        #expect(await daemon.terminate() == 0)
+    }
+}
