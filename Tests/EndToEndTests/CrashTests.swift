@@ -61,6 +61,8 @@ struct CrashTests {
             try await Self.check(daemon: daemon, sessions: sessionIds, ledger: ledger, kill: kill)
         }
         let acknowledged = ledger.acknowledged.withLock { $0.count }
+        let unanswered = ledger.unanswered.withLock { $0.count }
+        print("crash suite: \(Self.kills) kills, \(acknowledged) acknowledged observations all present exactly once, \(unanswered) in flight at a kill")
         #expect(acknowledged > Self.kills, "the load must have made progress between kills")
         #expect(await daemon.terminate() == 0)
     }
