@@ -12,6 +12,8 @@ final class DaemonProcess: @unchecked Sendable {
     let configPath: String
     let logPath: String
     private(set) var process: Process?
+    /// Extra environment for the daemon (e.g. NOTIFY_SOCKET, INFUSIOND_* overrides), on top of the test's own.
+    var environment: [String: String] = [:]
 
     /// The folder the package's binaries were built into (beside the test bundle).
     static let binaryFolder: String = {
@@ -42,9 +44,13 @@ final class DaemonProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "\(Self.binaryFolder)/infusiond")
         process.arguments = ["serve", "--config", configPath]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = log
         process.standardError = log
         try process.run()

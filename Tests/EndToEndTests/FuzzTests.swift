@@ -27,6 +27,10 @@ struct FuzzTests {
         let bridge = Process()
         bridge.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         bridge.arguments = ["python3", Self.repositoryRoot.appending(path: "Tests/Fuzz/unix_bridge.py").path, daemon.socketPath, portFile]
+        // The bridge must not hold the test runner's output pipes, or a runner waiting for them never ends.
+        bridge.standardInput = FileHandle.nullDevice
+        bridge.standardOutput = FileHandle.nullDevice
+        bridge.standardError = FileHandle.nullDevice
         try bridge.run()
         defer { bridge.terminate() }
         var port: String?

@@ -5,7 +5,7 @@ import Glibc
 
 /// A bare Unix-socket connection for sending what no well-behaved client would: garbage, half requests, silence.
 final class RawConnection {
-    let fd: Int32
+    private(set) var fd: Int32
 
     init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -21,7 +21,7 @@ final class RawConnection {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard result == 0 else {
-            close(fd)
+            Glibc.close(fd)
             throw DaemonError("connect(\(path)) failed: \(String(cString: strerror(errno)))")
         }
         var timeout = timeval(tv_sec: 15, tv_usec: 0)
@@ -63,5 +63,12 @@ final class RawConnection {
         return Int(text.dropFirst(9).prefix(3))
     }
 
-    deinit { close(fd) }
+    /// Closes the connection now (once: a second close could hit a descriptor the process has reused).
+    func close() {
+        guard fd >= 0 else { return }
+        Glibc.close(fd)
+        fd = -1
+    }
+
+    deinit { close() }
 }

@@ -5,6 +5,7 @@ Usage: unix_bridge.py SOCKET_PATH PORT_FILE
 Listens on 127.0.0.1 (an ephemeral port), writes the port number to PORT_FILE, and forwards until killed.
 """
 import asyncio
+import os
 import sys
 
 
@@ -35,6 +36,15 @@ async def main(socket_path, port_file):
         await asyncio.gather(pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer))
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    parent = os.getppid()
+
+    async def exit_with_parent():
+        # Never outlive the test that started us, even if it died without stopping us.
+        while os.getppid() == parent:
+            await asyncio.sleep(1)
+        os._exit(0)
+
+    asyncio.get_running_loop().create_task(exit_with_parent())
     port = server.sockets[0].getsockname()[1]
     with open(port_file, "w") as handle_file:
         handle_file.write(str(port))
