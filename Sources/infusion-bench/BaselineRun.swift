@@ -23,30 +23,12 @@ struct BaselineRun {
             sessionIds.append(try await store.startSession(Workload.start(index), ruleSet: ruleSet, actor: actor, now: Date()).id)
         }
         let workload = Workload(symptomPercent: symptomPercent)
-        let ids = sessionIds
-        let stations = self.stations
-        let observations = self.observations
         let clock = ContinuousClock()
         let started = clock.now
-        let merged = try await withThrowingTaskGroup(of: StationResult.self) { group in
-            for station in 0..<stations {
-                let share = observations / stations + (station < observations % stations ? 1 : 0)
-                group.addTask {
-                    var result = StationResult()
-                    for index in 0..<share {
-                        let sessionId = ids[(station + index * stations) % ids.count]
-                        let observation = workload.observation(index, station: station)
-                        let sent = clock.now
-                        _ = try await store.recordObservation(sessionId: sessionId, request: observation, ruleSet: ruleSet,
-                                                              actor: actor, now: Date())
-                        result.latency.record(microseconds(clock.now - sent))
-                    }
-                    return result
-                }
-            }
-            var merged = StationResult()
-            for try await result in group { merged.merge(result) }
-            return merged
+        let merged = try await Stations.run(stations: stations, observations: observations, sessionIds: sessionIds, workload: workload) { sessionId, observation in
+            let (response, _) = try await store.recordObservation(sessionId: sessionId, request: observation, ruleSet: ruleSet,
+                                                                  actor: actor, now: Date())
+            return (response.event.id, response.alerts.count)
         }
         return Measurement(acknowledged: observations, seconds: seconds(clock.now - started), latency: merged.latency)
     }

@@ -17,32 +17,13 @@ struct LoadRun: Sendable {
             sessionIds.append(try await client.startSession(Workload.start(index)).id)
         }
         let workload = Workload(symptomPercent: symptomPercent)
-        let ids = sessionIds
-        let stations = self.stations
-        let observations = self.observations
+        let client = self.client
         let clock = ContinuousClock()
         let started = clock.now
-        let results = try await withThrowingTaskGroup(of: StationResult.self) { group in
-            for station in 0..<stations {
-                let share = observations / stations + (station < observations % stations ? 1 : 0)
-                group.addTask {
-                    var result = StationResult()
-                    for index in 0..<share {
-                        let sessionId = ids[(station + index * stations) % ids.count]
-                        let observation = workload.observation(index, station: station)
-                        let sent = clock.now
-                        let response = try await client.observe(sessionId: sessionId, observation)
-                        result.latency.record(microseconds(clock.now - sent))
-                        result.acknowledged.append((sessionId, response.event.id))
-                        if !response.alerts.isEmpty { result.alertsRaised += response.alerts.count }
-                        progress.advance()
-                    }
-                    return result
-                }
-            }
-            var merged = StationResult()
-            for try await result in group { merged.merge(result) }
-            return merged
+        let results = try await Stations.run(stations: stations, observations: observations, sessionIds: sessionIds, workload: workload) { sessionId, observation in
+            let response = try await client.observe(sessionId: sessionId, observation)
+            progress.advance()
+            return (response.event.id, response.alerts.count)
         }
         let elapsed = clock.now - started
         let verification = try await verify(results.acknowledged)
