@@ -46,6 +46,7 @@ let package = Package(
                 "InfusionCore",
                 "InfusionStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -80,7 +81,10 @@ let package = Package(
             dependencies: [
                 "InfusionClient",
                 "InfusionCore",
+                // Offline audit verification (--db, --file) reads files with the same code the daemon uses.
+                "InfusionStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -93,6 +97,17 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // Test support for docs/BENCHMARKS.md: writes a large audit trail through the real append path.
+        .executableTarget(
+            name: "infusion-audit-fixture",
+            dependencies: [
+                "InfusionStore",
+                "InfusionCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/AuditFixture"
         ),
         .executableTarget(name: "EmbedFiles"),
         .plugin(name: "EmbedFilesPlugin", capability: .buildTool(), dependencies: ["EmbedFiles"]),

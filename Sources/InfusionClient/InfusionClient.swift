@@ -84,7 +84,7 @@ public struct InfusionClient: Sendable {
     /// A Unix socket whose backlog is full refuses a non-blocking connect with `EAGAIN` at once (TCP would retry
     /// by itself), which happens when many clients connect together; that is worth waiting for, a missing socket or
     /// a refused connection is not.
-    private func connect(
+    func connect(
         before deadline: ContinuousClock.Instant
     ) async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
         var pause = Duration.milliseconds(5)
@@ -108,7 +108,7 @@ public struct InfusionClient: Sendable {
         }
     }
 
-    private func makeRequestHead(
+    func makeRequestHead(
         method: String, path: String, body: Data?, headers: [(name: String, value: String)]
     ) -> HTTPRequestHead {
         var fields = HTTPHeaders()

@@ -17,7 +17,7 @@ struct InfusionCtl: AsyncParsableCommand {
             New here? Start the daemon with `swift run infusiond`, then run `infusionctl demo`.
             """,
         subcommands: [
-            StatusCommand.self, SessionsCommand.self, ObserveCommand.self, AlertsCommand.self, AuditCommand.self,
+            StatusCommand.self, SessionsCommand.self, ObserveCommand.self, AlertsCommand.self, AuditCommand.self, DbCommand.self,
             DemoCommand.self,
         ]
     )

@@ -16,7 +16,7 @@ struct Infusiond: AsyncParsableCommand {
             /etc/infusiond/infusiond.yaml if it exists. SIGTERM or SIGINT shuts down gracefully.
             """,
         version: InfusionServer.InfusionDaemon.version,
-        subcommands: [Serve.self, CheckConfig.self],
+        subcommands: [Serve.self, CheckConfig.self, Restore.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -67,7 +67,12 @@ struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Validate a config file and its drug profiles, and print the rule-set hash.",
-        discussion: "Exits 0 when everything loads, 78 (config error) with the file and line otherwise.")
+        discussion: """
+            Checks every setting and every drug profile as the daemon and a SIGHUP reload would: unknown keys \
+            anywhere, durations without a unit, thresholds outside what a value can be (a unit slip), clauses that \
+            never or always match, schedules and escalation timers that cannot work. Exits 0 when everything \
+            loads, 78 (config error) with the file and line otherwise.
+            """)
 
     @Argument(help: ArgumentHelp("The config file to check (default: the one the daemon would use).", valueName: "file"))
     var file: String?
@@ -81,6 +86,10 @@ struct CheckConfig: AsyncParsableCommand {
             print("profiles: \(configuration.profilesDirectory ?? "(built-in)") — \(ruleSet.profiles.keys.map(\.rawValue).sorted().joined(separator: ", "))")
             for (drug, profile) in ruleSet.profiles.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 print("  \(drug.rawValue): \(profile.rules.count) rule entries, \(Set(profile.rules.map(\.id)).count) rules")
+                let schedule = profile.resolvedSchedule
+                let steps = schedule.afterStart.map { "every \($0.every) for \($0.duration)" }.joined(separator: ", then ")
+                print("    observations: \(steps), then every \(schedule.maintenanceEvery); after the end every \(schedule.afterEnd.every) for \(schedule.afterEnd.duration) (\(schedule.afterEnd.durationWithSymptoms) after symptoms)")
+                print("    L20 overdue: more than \(schedule.overdue.lowAfter) low, \(schedule.overdue.mediumAfter) medium, \(schedule.overdue.pauseDuringLoadingAfter) pause during loading")
             }
             print("rule-set hash: \(ruleSet.hash)")
         } catch {

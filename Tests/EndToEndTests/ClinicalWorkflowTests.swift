@@ -58,6 +58,8 @@ struct ClinicalWorkflowTests {
         for expected in ["daemon.start", "session.start", "observation.accept", "decision.record", "alert.raise", "alert.acknowledge", "session.resume", "session.pumpStopped", "alert.resolve"] {
             #expect(actions.contains(expected), "no \(expected) record")
         }
+        // Every decision of the shift is reproduced by a replay with the recorded rules.
+        #expect(try await daemon.replayDifferences().isEmpty)
 
         #expect(await daemon.terminate() == 0)
         let stopRecord = try DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "SELECT CAST(record AS TEXT) FROM audit_records ORDER BY seq DESC LIMIT 1"])
@@ -83,6 +85,7 @@ struct ClinicalWorkflowTests {
         #expect(try await daemon.client.events(sessionId: session.id).events.count == events.events.count)
         let verification = try await daemon.client.verifyAudit()
         #expect(verification.ok)
+        #expect(try await daemon.replayDifferences().isEmpty)
         #expect(await daemon.terminate() == 0)
     }
 

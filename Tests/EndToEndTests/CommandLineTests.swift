@@ -18,6 +18,7 @@ struct CommandLineTests {
         let verify = try daemon.ctl(["audit", "verify"])
         #expect(verify.status == 0)
         #expect(verify.stdout.contains("OK") || verify.stdout.lowercased().contains("ok"))
+        #expect(try await daemon.replayDifferences().isEmpty)
         #expect(await daemon.terminate() == 0)
     }
 

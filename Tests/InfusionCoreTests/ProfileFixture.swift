@@ -18,6 +18,14 @@ enum ProfileFixture {
     /// The shipped lidocaine profile, decoded once.
     static func lidocaine() throws -> RuleProfile { try loaded.get() }
 
+    /// The path of the shipped ketamine profile.
+    static let ketaminePath: URL = packageRoot.appendingPathComponent("config/profiles/ketamine.yaml")
+
+    private static let loadedKetamine: Result<RuleProfile, any Error> = Result { try decode(contentsOf: ketaminePath) }
+
+    /// The shipped ketamine profile, decoded once.
+    static func ketamine() throws -> RuleProfile { try loadedKetamine.get() }
+
     /// Reads and decodes a profile file.
     static func decode(contentsOf url: URL) throws -> RuleProfile {
         try decode(String(contentsOf: url, encoding: .utf8))

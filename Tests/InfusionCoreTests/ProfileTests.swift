@@ -13,7 +13,7 @@ struct ProfileTests {
         #expect(!profile.title.isEmpty)
     }
 
-    @Test("Has L01–L13, in order, with the documented entries")
+    @Test("Has L01–L17 and X01, in order, with the documented entries")
     func ruleEntries() throws {
         let profile = try ProfileFixture.lidocaine()
         let entries = profile.rules.map { "\($0.id) \($0.action.rawValue) \($0.priority.rawValue)" }
@@ -21,9 +21,12 @@ struct ProfileTests {
             "L01 stop high", "L02 stop high", "L03 stop high", "L04 stop high", "L05 pause medium",
             "L06 stop high", "L06 pause high", "L07 pause high", "L08 stop high", "L08 pause medium",
             "L09 stop high", "L10 pause medium", "L11 stop high", "L12 alert low", "L13 stop high", "L13 pause high",
+            "L14 pause high", "L14 review medium", "L16 stop medium", "L17 review low", "X01 stop high",
         ])
         #expect(profile.rules.filter { $0.emergency == true }.map(\.id) == ["L01", "L02"])
-        #expect(profile.rules.filter { $0.review == true }.map(\.id) == ["L13"])
+        #expect(profile.rules.filter { $0.review == true }.map(\.id) == ["L13", "L14", "L17"])
+        #expect(profile.rules.filter { $0.confirmWithinSeconds == 120 }.map(\.id) == ["L04", "L05", "L06", "L06", "L07", "L08", "L08"])
+        #expect(profile.modelProblems.isEmpty, "\(profile.modelProblems)")
         #expect(profile.rules.filter { $0.lipidGuidance == true }.map(\.id) == ["L01", "L02", "L03", "L09", "L11", "L13"])
     }
 
@@ -69,6 +72,6 @@ struct ProfileTests {
             }
             #expect(comments.joined().contains("CLINICAL §"), "\(line) lacks a source comment")
         }
-        #expect(entries == 16)
+        #expect(entries == 21)
     }
 }

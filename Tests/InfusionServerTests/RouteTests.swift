@@ -129,7 +129,11 @@ struct RouteTests {
             _ = try await client.send(.post, "\(base)/actions", json: ActionRequest(action: .pumpStopped, by: "nurse-042"))
             let resolved = try await client.send(.post, "/v1/alerts/\(stopAlert.id)/ack", json: AcknowledgeRequest(by: "nurse-042")).decode(Alert.self)
             #expect(resolved.state == .resolved)
-            let closed = try await client.send(.post, "\(base)/actions", json: ActionRequest(action: .close, by: "clin-017"))
+            // L22: the post-infusion observation window runs on after the stop, so closing now needs an override.
+            let early = try await client.send(.post, "\(base)/actions", json: ActionRequest(action: .close, by: "clin-017"))
+            #expect(early.status == 409 && early.problem?.code == "session.postInfusionWindow")
+            let closed = try await client.send(.post, "\(base)/actions", json: ActionRequest(
+                action: .close, by: "clin-017", override: Override(by: "clin-017", reason: "transferred to the ward team")))
             #expect(try closed.decode(EventResponse.self).session.state == .closed)
             let verification = try await client.get("/v1/audit/verify").decode(AuditVerification.self)
             #expect(verification.ok)
@@ -164,7 +168,9 @@ struct RouteTests {
             #expect(first.records.map(\.record.seq) == [1])
             #expect(first.nextAfter == 1)
             let rest = try await client.get("/v1/audit?after=1&limit=1000").decode(AuditPage.self)
-            #expect(rest.records.map(\.record.seq) == [2])
+            // Record 3 is the audit of the first page's read (reads are audited after they are fetched).
+            #expect(rest.records.map(\.record.seq) == [2, 3])
+            #expect(rest.records.last?.record.action == "audit.read")
             #expect(rest.nextAfter == nil)
         }
     }

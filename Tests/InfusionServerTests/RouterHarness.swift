@@ -11,9 +11,11 @@ import NIOCore
 struct RouterHarness {
     let state: ServerState
 
-    init() throws {
+    /// - Parameter roles: what every request gets; router tests have no socket and so no peer credentials.
+    init(roles: Set<Role> = [.admin]) throws {
         let ruleSet = try ProfileLoader.load(directory: nil)
-        state = ServerState(store: ClinicalStore(database: try ClinicalDatabase()), ruleSet: ruleSet, version: "test")
+        state = ServerState(store: ClinicalStore(database: try ClinicalDatabase()), ruleSet: ruleSet, version: "test",
+                            access: .inProcessTests(as: roles))
     }
 
     /// A response's status and body.

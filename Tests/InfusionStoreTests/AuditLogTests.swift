@@ -64,7 +64,7 @@ struct AuditLogTests {
         #expect(result.problem?.contains("edited") == true)
     }
 
-    @Test("an edited record with its hash recomputed breaks the next record's link")
+    @Test("an edited record with its hash recomputed is named by its stored Merkle leaf")
     func editedRecordWithHash() async throws {
         let store = try await populatedStore()
         try await store.database.writer.write { db in
@@ -74,8 +74,9 @@ struct AuditLogTests {
             try db.execute(sql: "UPDATE audit_records SET record = ?, hash = ? WHERE seq = 2", arguments: [edited, AuditLog.hexSHA256(edited)])
         }
         let result = try await store.verifyAudit()
-        #expect(result.firstBadSeq == 3)
-        #expect(result.problem?.contains("does not chain") == true)
+        #expect(result.firstBadSeq == 2)
+        #expect(result.failure == .edited)
+        #expect(result.problem?.contains("Merkle leaf") == true)
     }
 
     @Test("a deleted record is named as missing")
@@ -83,7 +84,8 @@ struct AuditLogTests {
         let store = try await populatedStore()
         try await tamper(store, "DELETE FROM audit_records WHERE seq = 3")
         let result = try await store.verifyAudit()
-        #expect(result.firstBadSeq == 4)
+        #expect(result.firstBadSeq == 3)
+        #expect(result.failure == .missing)
         #expect(result.problem?.contains("missing") == true)
         #expect(result.recordsChecked == 2)
     }
@@ -99,5 +101,6 @@ struct AuditLogTests {
         let result = try await store.verifyAudit()
         #expect(!result.ok)
         #expect(result.firstBadSeq == 2)
+        #expect(result.failure == .reordered)
     }
 }

@@ -147,8 +147,11 @@ struct ClinicalStoreTests {
         #expect(acknowledged.state == .resolved)
         await #expect { try await store.acknowledge(alertId: alert.id, request: AcknowledgeRequest(by: "nurse-042"), actor: nurse, now: now) }
             throws: { ($0 as? Problem)?.code == "alert.resolved" }
-        let (closed, _) = try await store.recordAction(sessionId: session.id, request: ActionRequest(action: .close, by: "clin-017"), ruleSet: ruleSet, actor: nurse, now: now.addingTimeInterval(30))
+        // L22: closing inside the post-infusion observation window needs an override, recorded as a low alert.
+        let early = ActionRequest(action: .close, by: "clin-017", override: Override(by: "clin-017", reason: "transferred to ICU"))
+        let (closed, _) = try await store.recordAction(sessionId: session.id, request: early, ruleSet: ruleSet, actor: nurse, now: now.addingTimeInterval(30))
         #expect(closed.session.state == .closed)
+        #expect(closed.decisions.contains { $0.ruleId == ScheduleRules.earlyCloseRuleId && $0.priority == .low })
         await #expect { try await store.recordObservation(sessionId: session.id, request: StoreFixtures.observation([.tinnitus]), ruleSet: ruleSet, actor: nurse, now: now) }
             throws: { ($0 as? Problem)?.code == "session.closed" }
     }

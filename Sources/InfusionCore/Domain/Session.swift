@@ -44,6 +44,10 @@ public struct Session: Codable, Sendable, Hashable, Identifiable {
     public var lastObservationAt: Date?
     /// The rule-set hash the session started under.
     public var ruleSetHash: String
+    /// The conditions, age and last nerve block declared at start.
+    public var flags: PatientFlags?
+    /// How long the session was planned to last, in minutes.
+    public var plannedDurationMin: Double?
 
     public init(
         id: UUID, patientId: String, drug: Drug, state: SessionState, weightKg: Double, heightCm: Double?,

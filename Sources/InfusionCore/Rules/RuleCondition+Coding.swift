@@ -8,7 +8,10 @@ extension RuleCondition {
         init?(intValue: Int) { nil }
     }
 
-    private static let clauseKeys = ["symptomsAny", "symptomGroups", "rhythmIn", "rhythmDiffersFromBaseline"]
+    private static let clauseKeys = [
+        "symptomsAny", "symptomGroups", "rhythmIn", "rhythmDiffersFromBaseline", "flagsAny", "otherSessionStopped",
+        "recurringAfterResume",
+    ]
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
@@ -29,7 +32,10 @@ extension RuleCondition {
             symptomGroups: try container.decodeIfPresent(SymptomGroups.self, forKey: Key(stringValue: "symptomGroups")),
             rhythmIn: try container.decodeIfPresent([Rhythm].self, forKey: Key(stringValue: "rhythmIn")),
             rhythmDiffersFromBaseline: try container.decodeIfPresent(
-                Bool.self, forKey: Key(stringValue: "rhythmDiffersFromBaseline"))
+                Bool.self, forKey: Key(stringValue: "rhythmDiffersFromBaseline")),
+            flagsAny: try container.decodeIfPresent([PatientCondition].self, forKey: Key(stringValue: "flagsAny")),
+            otherSessionStopped: try container.decodeIfPresent(Bool.self, forKey: Key(stringValue: "otherSessionStopped")),
+            recurringAfterResume: try container.decodeIfPresent(Bool.self, forKey: Key(stringValue: "recurringAfterResume"))
         )
     }
 
@@ -42,5 +48,8 @@ extension RuleCondition {
         try container.encodeIfPresent(symptomGroups, forKey: Key(stringValue: "symptomGroups"))
         try container.encodeIfPresent(rhythmIn, forKey: Key(stringValue: "rhythmIn"))
         try container.encodeIfPresent(rhythmDiffersFromBaseline, forKey: Key(stringValue: "rhythmDiffersFromBaseline"))
+        try container.encodeIfPresent(flagsAny, forKey: Key(stringValue: "flagsAny"))
+        try container.encodeIfPresent(otherSessionStopped, forKey: Key(stringValue: "otherSessionStopped"))
+        try container.encodeIfPresent(recurringAfterResume, forKey: Key(stringValue: "recurringAfterResume"))
     }
 }

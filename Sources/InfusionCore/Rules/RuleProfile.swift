@@ -6,6 +6,25 @@ public struct RuleProfile: Codable, Sendable, Hashable {
     public var defaultDosingWeight: DosingWeightKind
     public var limits: RegimenLimits
     public var rules: [Rule]
+    /// The observation schedule and L20/L21 limits; ``ScheduleSpec/standard(for:)`` when the profile has none.
+    public var schedule: ScheduleSpec?
+    /// The alarm escalation timers; ``EscalationSpec/standard`` when the profile has none.
+    public var escalation: EscalationSpec?
+    /// How the predicted plasma level is modelled (CLINICAL §4); ``PharmacokineticsSettings/standard(for:)`` when absent.
+    public var pharmacokinetics: PharmacokineticsSettings?
+    /// The start checks L18/L19 (CLINICAL §3); none are made when absent.
+    public var startChecks: StartChecks?
+    /// The rule id and priority a regimen-limit override is recorded under; L15 low when absent (ketamine: K01).
+    public var regimenRule: RegimenRule?
+
+    /// The schedule in force for this profile.
+    public var resolvedSchedule: ScheduleSpec { schedule ?? .standard(for: drug) }
+    /// The escalation timers in force for this profile.
+    public var resolvedEscalation: EscalationSpec { escalation ?? .standard }
+    /// The pharmacokinetic settings in force for this profile.
+    public var resolvedPharmacokinetics: PharmacokineticsSettings { pharmacokinetics ?? .standard(for: drug) }
+    /// The regimen-limit rule in force for this profile.
+    public var resolvedRegimenRule: RegimenRule { regimenRule ?? .standard }
 
     public init(drug: Drug, title: String, defaultDosingWeight: DosingWeightKind, limits: RegimenLimits, rules: [Rule]) {
         self.drug = drug
@@ -32,10 +51,15 @@ public struct Rule: Codable, Sendable, Hashable {
     public var lipidGuidance: Bool?
     /// This entry does not fire when any of these rule ids fired on the same input ("alone" rules such as L12).
     public var suppressedBy: [String]?
+    /// Artefact confirmation (CLINICAL §6, Cvach 2014): a vital sign from a monitor feed acts only when a reading
+    /// within this many seconds before it also met the rule; until then the rule raises its alert and asks for a
+    /// repeat. Vital-sign rules only, never symptoms, sedation, ECG or rhythm.
+    public var confirmWithinSeconds: Double?
 
     public init(
         id: String, anyOf: [RuleCondition], action: DecisionAction, priority: AlertPriority, reason: String,
-        review: Bool? = nil, emergency: Bool? = nil, lipidGuidance: Bool? = nil, suppressedBy: [String]? = nil
+        review: Bool? = nil, emergency: Bool? = nil, lipidGuidance: Bool? = nil, suppressedBy: [String]? = nil,
+        confirmWithinSeconds: Double? = nil
     ) {
         self.id = id
         self.anyOf = anyOf
@@ -46,6 +70,7 @@ public struct Rule: Codable, Sendable, Hashable {
         self.emergency = emergency
         self.lipidGuidance = lipidGuidance
         self.suppressedBy = suppressedBy
+        self.confirmWithinSeconds = confirmWithinSeconds
     }
 }
 
@@ -145,22 +170,35 @@ public struct RuleCondition: Codable, Sendable, Hashable {
     public var rhythmIn: [Rhythm]?
     /// Holds when the observed rhythm is not the baseline's.
     public var rhythmDiffersFromBaseline: Bool?
+    /// Holds when the session was started with any of these conditions flagged.
+    public var flagsAny: [PatientCondition]?
+    /// Holds when the daemon is evaluating this session because a rule stopped another open session of the same
+    /// patient (X01).
+    public var otherSessionStopped: Bool?
+    /// Holds when a symptom of this condition's `symptomsAny` is observed now and was also observed before the
+    /// session's latest resume (L11: recurring after resume).
+    public var recurringAfterResume: Bool?
 
     public init(
         values: [RuleMetric: Bounds]? = nil, symptomsAny: [Symptom]? = nil, symptomGroups: SymptomGroups? = nil,
-        rhythmIn: [Rhythm]? = nil, rhythmDiffersFromBaseline: Bool? = nil
+        rhythmIn: [Rhythm]? = nil, rhythmDiffersFromBaseline: Bool? = nil, flagsAny: [PatientCondition]? = nil,
+        otherSessionStopped: Bool? = nil, recurringAfterResume: Bool? = nil
     ) {
         self.values = values
         self.symptomsAny = symptomsAny
         self.symptomGroups = symptomGroups
         self.rhythmIn = rhythmIn
         self.rhythmDiffersFromBaseline = rhythmDiffersFromBaseline
+        self.flagsAny = flagsAny
+        self.otherSessionStopped = otherSessionStopped
+        self.recurringAfterResume = recurringAfterResume
     }
 
     /// Whether the condition has no clause at all (which the profile loader refuses).
     public var isEmpty: Bool {
         (values ?? [:]).isEmpty && symptomsAny == nil && symptomGroups == nil && rhythmIn == nil
-            && rhythmDiffersFromBaseline == nil
+            && rhythmDiffersFromBaseline == nil && flagsAny == nil && otherSessionStopped == nil
+            && recurringAfterResume == nil
     }
 }
 
@@ -181,4 +219,20 @@ public enum RuleMetric: String, Codable, Sendable, CaseIterable, CodingKeyRepres
     case rassLevel
     case serumLevelUgPerMl
     case painNrs
+    /// Milligrams delivered so far in the session (L16).
+    case deliveredMg
+    /// Milligrams per kg of dosing weight delivered so far (L16).
+    case deliveredMgPerKg
+    /// Hours since the session started, while delivery is running or paused (L17).
+    case infusionHours
+    /// The upper band (×2) of the predicted plasma level now, µg/mL (L14).
+    case predictedUpperNowUgPerMl
+    /// The upper band (×2) of the steady state of the programmed infusion rate, µg/mL (L14).
+    case predictedUpperSteadyStateUgPerMl
+    /// Minutes the session has been paused, at the observation (L11: persisting after a pause).
+    case pausedMinutes
+    /// The patient's age in years, from the start flags.
+    case ageYears
+    /// The patient's actual body weight in kg.
+    case weightKg
 }

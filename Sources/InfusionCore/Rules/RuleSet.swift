@@ -3,6 +3,8 @@ public struct RuleSet: Sendable, Hashable {
     public var profiles: [Drug: RuleProfile]
     /// Hex SHA-256 of the loaded profiles' bytes; recorded with every decision so it can be replayed.
     public var hash: String
+    /// The profile files the set was loaded from, stored by hash so a replay can load the same rules again.
+    public var sources: [ProfileSource] = []
 
     public init(profiles: [Drug: RuleProfile], hash: String) {
         self.profiles = profiles

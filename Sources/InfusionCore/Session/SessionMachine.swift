@@ -15,8 +15,11 @@ public enum SessionMachine {
         public var decisions: [Decision]
     }
 
-    /// Applies a clinician or bedside action.
-    public static func apply(_ request: ActionRequest, to session: Session, limits: RegimenLimits, now: Date) throws(Problem) -> Outcome {
+    /// Applies a clinician or bedside action; regimen-limit overrides are recorded under `regimenRule` (L15, or K01
+    /// for ketamine).
+    public static func apply(
+        _ request: ActionRequest, to session: Session, limits: RegimenLimits, regimenRule: RegimenRule = .standard, now: Date
+    ) throws(Problem) -> Outcome {
         var next = session
         var decisions: [Decision] = []
         let by = request.by
@@ -48,7 +51,8 @@ public enum SessionMachine {
                 throw Problem(status: 422, code: "action.missingField", title: "New rate missing",
                               detail: "A rateChange needs infusion.rateMgPerKgPerHour with the new rate.", field: "infusion")
             }
-            decisions += try checkLimits(bolus: nil, infusion: infusion, session: session, limits: limits, override: request.override)
+            decisions += try checkLimits(bolus: nil, infusion: infusion, session: session, limits: limits, override: request.override,
+                                         regimenRule: regimenRule)
             next.infusion = infusion
             next.doses = ComputedDoses(bolus: session.bolus, infusion: infusion, dosingWeightKg: session.dosingWeightKg)
         case .bolus:
@@ -57,7 +61,8 @@ public enum SessionMachine {
                 throw Problem(status: 422, code: "action.missingField", title: "Bolus missing",
                               detail: "A bolus action needs bolus.doseMgPerKg and bolus.durationMin.", field: "bolus")
             }
-            decisions += try checkLimits(bolus: bolus, infusion: nil, session: session, limits: limits, override: request.override)
+            decisions += try checkLimits(bolus: bolus, infusion: nil, session: session, limits: limits, override: request.override,
+                                         regimenRule: regimenRule)
             next.bolus = bolus
             next.doses = ComputedDoses(bolus: bolus, infusion: session.infusion, dosingWeightKg: session.dosingWeightKg)
         case .pumpStopped:
@@ -99,14 +104,17 @@ public enum SessionMachine {
     /// Checks an order against the profile's limits: hard breaches throw `dose.hardLimit`; soft breaches throw
     /// `dose.softLimit` unless overridden, when they become an L15 review decision carrying the override.
     public static func checkLimits(
-        bolus: BolusOrder?, infusion: InfusionOrder?, session: Session, limits: RegimenLimits, override: Override?
+        bolus: BolusOrder?, infusion: InfusionOrder?, session: Session, limits: RegimenLimits, override: Override?,
+        regimenRule: RegimenRule = .standard
     ) throws(Problem) -> [Decision] {
-        try checkLimits(bolus: bolus, infusion: infusion, dosingWeightKg: session.dosingWeightKg, limits: limits, override: override)
+        try checkLimits(bolus: bolus, infusion: infusion, dosingWeightKg: session.dosingWeightKg, limits: limits, override: override,
+                        regimenRule: regimenRule)
     }
 
     /// Checks an order at a dosing weight; see ``checkLimits(bolus:infusion:session:limits:override:)``.
     public static func checkLimits(
-        bolus: BolusOrder?, infusion: InfusionOrder?, dosingWeightKg: Double, limits: RegimenLimits, override: Override?
+        bolus: BolusOrder?, infusion: InfusionOrder?, dosingWeightKg: Double, limits: RegimenLimits, override: Override?,
+        regimenRule: RegimenRule = .standard
     ) throws(Problem) -> [Decision] {
         let breaches = limits.check(bolus: bolus, infusion: infusion, dosingWeightKg: dosingWeightKg)
         if let hard = breaches.first(where: { $0.severity == .hard }) {
@@ -122,7 +130,7 @@ public enum SessionMachine {
         }
         return breaches.map { breach in
             Decision(
-                ruleId: regimenRuleId, action: .review, priority: .low,
+                ruleId: regimenRule.id, action: .review, priority: regimenRule.priority,
                 reason: "\(breach.message) Overridden by \(override.by): \(override.reason)",
                 inputs: [breach.field: .number(breach.value), "overrideBy": .string(override.by),
                          "overrideReason": .string(override.reason)],

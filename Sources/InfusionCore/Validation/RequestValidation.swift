@@ -71,6 +71,14 @@ public enum RequestValidation {
         try validateRegimen(bolus: request.bolus, infusion: request.infusion)
         if let baseline = request.baseline { try validate(baseline, prefix: "baseline") }
         if let override = request.override { try validate(override) }
+        if let override = request.contraindicationOverride { try validate(override) }
+        if let age = request.flags?.ageYears, !(0...130).contains(age) {
+            throw implausible("flags.ageYears", "Age \(age) years is outside the plausible 0–130.", code: "session.implausible")
+        }
+        if let planned = request.plannedDurationMin, !(planned.isFinite && planned > 0 && planned <= 7 * 24 * 60) {
+            throw implausible("plannedDurationMin", "A planned duration of \(planned) min is outside the plausible 0–10080 min (7 days).",
+                              code: "session.implausible")
+        }
     }
 
     /// Checks an action's person, reason length and any new regimen figures.

@@ -98,13 +98,23 @@ public struct AuditVerification: Codable, Sendable, Hashable {
     /// The first record that failed, and why.
     public var firstBadSeq: Int64?
     public var problem: String?
+    /// What kind of damage was found, when verification failed.
+    public var failure: AuditFailureKind?
+    /// How many signed checkpoints the records were checked against.
+    public var checkpointsChecked: Int?
+    /// The base64 RFC 6962 root of the records checked, when every one checked out.
+    public var rootHash: String?
 
-    public init(ok: Bool, recordsChecked: Int64, lastSeq: Int64, lastHash: String, firstBadSeq: Int64? = nil, problem: String? = nil) {
+    public init(ok: Bool, recordsChecked: Int64, lastSeq: Int64, lastHash: String, firstBadSeq: Int64? = nil, problem: String? = nil,
+                failure: AuditFailureKind? = nil, checkpointsChecked: Int? = nil, rootHash: String? = nil) {
         self.ok = ok
         self.recordsChecked = recordsChecked
         self.lastSeq = lastSeq
         self.lastHash = lastHash
         self.firstBadSeq = firstBadSeq
         self.problem = problem
+        self.failure = failure
+        self.checkpointsChecked = checkpointsChecked
+        self.rootHash = rootHash
     }
 }

@@ -14,11 +14,19 @@ public struct StartSessionRequest: Codable, Sendable, Hashable {
     public var recordedBy: String
     public var baseline: Vitals?
     public var override: Override?
+    /// Conditions, age and last nerve block, checked at start (L18, L19) and used to choose the PK model.
+    public var flags: PatientFlags?
+    /// How long the session is planned to last, in minutes (a plan of 2 h or less may use the Schnider set).
+    public var plannedDurationMin: Double?
+    /// A clinician's override of an absolute contraindication (L18); separate from `override` so that overriding
+    /// a soft dose limit can never override a contraindication by accident.
+    public var contraindicationOverride: Override?
 
     public init(
         patientId: String, drug: Drug, weightKg: Double, heightCm: Double? = nil, sex: Sex? = nil,
         dosingWeight: DosingWeightKind? = nil, bolus: BolusOrder? = nil, infusion: InfusionOrder? = nil,
-        prescriber: String, recordedBy: String, baseline: Vitals? = nil, override: Override? = nil
+        prescriber: String, recordedBy: String, baseline: Vitals? = nil, override: Override? = nil,
+        flags: PatientFlags? = nil, plannedDurationMin: Double? = nil, contraindicationOverride: Override? = nil
     ) {
         self.patientId = patientId
         self.drug = drug
@@ -32,6 +40,9 @@ public struct StartSessionRequest: Codable, Sendable, Hashable {
         self.recordedBy = recordedBy
         self.baseline = baseline
         self.override = override
+        self.flags = flags
+        self.plannedDurationMin = plannedDurationMin
+        self.contraindicationOverride = contraindicationOverride
     }
 }
 
@@ -45,6 +56,8 @@ public struct ObservationRequest: Codable, Sendable, Hashable {
     public var sedation: Sedation?
     public var painNrs: Int?
     public var serumLevelUgPerMl: Double?
+    /// The station feed that sent it (e.g. a bedside monitor's id), for the stale-feed rule L21; nil for hand entry.
+    public var feedId: String?
 
     public init(
         eventId: UUID = UUID(), observedAt: Date, recordedBy: String, vitals: Vitals? = nil,

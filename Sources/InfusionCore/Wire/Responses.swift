@@ -3,6 +3,11 @@ import Foundation
 /// What kind of clinical event a log entry is.
 public enum ClinicalEventKind: String, Codable, Sendable {
     case start, observation, action, decision
+    /// A check the daemon's schedule timer made (overdue observation, stale feed) that led to decisions.
+    case timer
+    /// A rule evaluation the daemon made on its own: time-driven (dose cap, duration, predicted level) or because a
+    /// rule stopped another session of the same patient (X01). The body is a ``SystemEvent``.
+    case system
 }
 
 /// One entry in a session's append-only clinical log.
@@ -42,6 +47,12 @@ public struct SessionDetail: Codable, Sendable, Hashable {
     public var openAlerts: [Alert]
     public var lastObservation: ClinicalEvent?
     public var recentDecisions: [StoredDecision]
+    /// The dose delivered so far (mg, mg/kg), computed when read from the session's events.
+    public var delivered: DeliveredDose?
+    /// The predicted plasma level now with its upper band, the steady state of the programmed rate and the model.
+    public var prediction: PlasmaPrediction?
+    /// Where the session stands on its observation schedule: phase, next observation due, how late it is.
+    public var schedule: ScheduleStatus?
 
     public init(session: Session, openAlerts: [Alert], lastObservation: ClinicalEvent?, recentDecisions: [StoredDecision]) {
         self.session = session

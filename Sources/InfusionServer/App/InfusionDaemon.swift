@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import InfusionCore
 import InfusionStore
 import Logging
@@ -19,10 +20,19 @@ public enum InfusionDaemon {
     /// The router with every route and the problem middleware; tests call it without a socket.
     public static func buildRouter(state: ServerState) -> Router<InfusionRequestContext> {
         let router = Router(context: InfusionRequestContext.self)
+        router.middlewares.add(MetricsMiddleware(metrics: state.metrics))
         router.middlewares.add(ProblemMiddleware(store: state.store, clock: state.clock))
+        router.middlewares.add(StorageFaultMiddleware(state: state))
+        router.middlewares.add(AccessMiddleware(policy: state.access))
+        MetricsRoutes.add(to: router, state: state)
         DaemonRoutes.add(to: router, state: state)
+        AuditRoutes.add(to: router, state: state)
         SessionRoutes.add(to: router, state: state)
         AlertRoutes.add(to: router, state: state)
+        AlertStreamRoutes.add(to: router, state: state)
+        ReplayRoutes.add(to: router, state: state)
+        ReloadRoutes.add(to: router, state: state)
+        BackupRoutes.add(to: router, state: state)
         return router
     }
 
@@ -32,48 +42,95 @@ public enum InfusionDaemon {
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
         let ruleSet = try ProfileLoader.load(directory: configuration.profilesDirectory)
+        let systemd = SystemdNotifier()
+        systemd.status("checking database integrity")
+        let checkStarted = ContinuousClock.now
+        try DatabaseIntegrity.check(path: configuration.resolvedDatabasePath)
+        logger.info("database passed quick_check", metadata: ["infusion.duration": "\(ContinuousClock.now - checkStarted)"])
+        BackupRoutes.removeStaleCopies(besides: configuration.resolvedDatabasePath, logger: logger)
         let database = try ClinicalDatabase(path: configuration.resolvedDatabasePath)
         logger.info("database ready", metadata: ["infusion.database": "\(database.path)", "infusion.schema": "\(ClinicalDatabase.schemaVersion)"])
-        return ServerState(store: ClinicalStore(database: database), ruleSet: ruleSet, version: version,
-                           maxBodyBytes: configuration.resolvedMaxBodyBytes)
+        let (access, warnings) = try AccessPolicy.resolve(configuration.resolvedAccess)
+        if configuration.access == nil, !warnings.isEmpty {
+            // A development machine without the package's groups: one line, not one warning per group.
+            logger.info("the default role groups (infusiond-station, infusiond-clinician, …) do not all exist here; only root and this daemon's own account have a role until they do")
+        } else {
+            for warning in warnings { logger.warning("access configuration", metadata: ["infusion.warning": "\(warning)"]) }
+        }
+        let metrics = DaemonMetrics()
+        let store = ClinicalStore(database: database, onCommit: { metrics.commitFinished(batchSize: $0, duration: $1) })
+        return ServerState(store: store, ruleSet: ruleSet, version: version,
+                           maxBodyBytes: configuration.resolvedMaxBodyBytes, access: access, metrics: metrics,
+                           systemd: systemd, alertStreamHeartbeat: configuration.alertStream?.resolvedHeartbeat ?? .seconds(15),
+                           profilesDirectory: configuration.profilesDirectory,
+                           auditSigner: try AuditLifecycle.signingKey(configuration: configuration, logger: logger))
     }
 
     /// Runs the daemon until a graceful shutdown signal, recording its start and stop in the audit trail.
     public static func run(configuration: DaemonConfiguration, configFile: String?, logger: Logger) async throws {
+        // SIGHUP means "reload the profiles" (ProfileReloader); until that service listens, ignore it rather than
+        // let its default action end the daemon during start-up. The profiles are read fresh at start anyway.
+        signal(SIGHUP, SIG_IGN)
         let state = try prepare(configuration: configuration, logger: logger)
         let socketPath = configuration.resolvedSocketPath
         try SocketFile.prepare(path: socketPath)
+        let limits = configuration.connections ?? ConnectionLimits()
+        FileDescriptorLimit.raise(toAtLeast: limits.resolvedMaxConnections + 256, logger: logger)
         let router = buildRouter(state: state)
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(60))),
-            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "infusiond/\(version)"),
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(limits.resolvedIdleTimeoutSeconds)))),
+            configuration: .init(
+                address: .unixDomainSocket(path: socketPath), serverName: "infusiond/\(version)",
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.resolvedMaxConnections, logger: logger)),
             onServerRunning: { _ in
                 do {
                     try SocketFile.secure(path: socketPath, mode: configuration.resolvedSocketMode, group: configuration.socketGroup)
                     logger.info("serving", metadata: ["infusion.socket": "\(socketPath)"])
+                    state.systemd.ready(status: "serving on \(socketPath)")
                 } catch {
                     logger.critical("cannot secure the socket", metadata: ["infusion.error": "\(error)"])
                 }
             },
             logger: logger)
+        let auditFacts = try await AuditLifecycle.beforeStart(state: state, logger: logger)
         try await state.store.recordDaemonEvent("daemon.start", detail: [
+            "lastCheckpoint": auditFacts.lastCheckpoint, "previousStop": auditFacts.previousStop,
             "version": .string(version), "pid": .number(Double(getpid())), "socket": .string(socketPath),
             "database": .string(state.store.database.path), "configFile": configFile.map(JSONValue.string) ?? .null,
             "ruleSetHash": .string(state.ruleSet.hash),
             "profiles": .array(state.ruleSet.profiles.keys.map(\.rawValue).sorted().map(JSONValue.string)),
+            "configuration": configuration.auditSummary,
+            "environmentOverrides": .array(DaemonConfiguration.activeOverrides(in: ProcessInfo.processInfo.environment).map(JSONValue.string)),
         ], now: state.clock())
+        try await state.store.recordRuleSetLoad(state.ruleSet, reason: .start, now: state.clock())
+        let tick = configuration.timers?.resolvedTick ?? .seconds(1)
+        let auditSettings = configuration.audit ?? AuditTrailConfiguration()
+        // Shut down in reverse order: the reloader, hooks and timers stop first, then the alert bus ends open
+        // streams, then the server finishes in-flight requests.
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [app, SystemdWatchdog(notifier: state.systemd, interval: state.systemd.watchdogInterval, logger: logger,
+                                            probe: { try await state.store.probeWriter() }),
+                       state.alertBus,
+                       ScheduleTimer(state: state, interval: tick, logger: logger),
+                       ClinicalClockTimer(state: state, interval: tick, logger: logger),
+                       EscalationTimer(state: state, interval: tick, logger: logger),
+                       HookRunner(state: state, hooks: configuration.hooks ?? HookConfiguration(), logger: logger),
+                       ProfileReloader(state: state, directory: configuration.profilesDirectory, logger: logger),
+                       AuditHeartbeat(state: state, interval: auditSettings.resolvedHeartbeatInterval, logger: logger),
+                       AuditCheckpointer(state: state, interval: auditSettings.resolvedCheckpointInterval, logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
             logger.error("stopped on an error", metadata: ["infusion.error": "\(error)"])
             _ = try? await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": false, "error": .string("\(error)")], now: state.clock())
+            await AuditLifecycle.afterStop(state: state, logger: logger)
             unlink(socketPath)
             throw error
         }
         try await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": true], now: state.clock())
+        await AuditLifecycle.afterStop(state: state, logger: logger)
         unlink(socketPath)
         logger.info("stopped")
     }

@@ -9,6 +9,8 @@ public struct InfusionRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The connection the request came in on; nil in router tests without a socket.
     public let channel: (any Channel)?
+    /// Who is calling and their roles, set by the access middleware before any route runs.
+    public var access: PeerAccess?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -17,13 +19,15 @@ public struct InfusionRequestContext: RequestContext {
 
     /// The peer's credentials, when the request came over the Unix socket.
     public func peer() async -> PeerCredentials? {
+        if let access { return access.peer }
         guard let channel else { return nil }
         return await PeerCredentials.read(from: channel)
     }
 
-    /// The audit actor for this request: the named person and the peer process.
+    /// The audit actor for this request: the named person, their roles and the peer process.
     public func actor(person: String?) async -> AuditActor {
         let peer = await peer()
-        return AuditActor(person: person, role: nil, uid: peer?.uid, gid: peer?.gid, pid: peer?.pid)
+        let role = access.flatMap { $0.roles.isEmpty ? nil : $0.roles.sorted().map(\.rawValue).joined(separator: ",") }
+        return AuditActor(person: person, role: role, uid: peer?.uid, gid: peer?.gid, pid: peer?.pid)
     }
 }

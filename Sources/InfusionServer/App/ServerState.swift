@@ -10,11 +10,37 @@ public final class ServerState: Sendable {
     public let startedAt: Date
     public let maxBodyBytes: Int
     public let clock: @Sendable () -> Date
+    /// Who may call which route; refuses connections without peer credentials unless a test says otherwise.
+    public let access: AccessPolicy
+    /// The Prometheus metrics behind `GET /metrics`.
+    public let metrics: DaemonMetrics
+    /// systemd notifications (`READY=1`, `RELOADING=1`, …); does nothing when not run by systemd. A SIGHUP reload
+    /// wraps its work in `systemd.reloading { … }`.
+    public let systemd: SystemdNotifier
+    /// Whether writes are failing for lack of space or an I/O error (the health view says `degraded`).
+    public let storage = StorageMonitor()
+    /// Read-audit records waiting for storage to accept writes again.
+    public let deferredReads = DeferredReadAudit()
+    /// Wakes alert-stream clients, hooks and tests after alert events commit.
+    public let alertBus: AlertEventBus
+    /// The folder the profiles are (re)loaded from; nil for the built-in profiles.
+    public let profilesDirectory: String?
+    /// The key that signs audit checkpoints; nil only in tests that do not export (the routes then answer 503).
+    public let auditSigner: NoteSigner?
     private let rules: Mutex<RuleSet>
 
     public init(store: ClinicalStore, ruleSet: RuleSet, version: String, maxBodyBytes: Int = 64 * 1024,
+                access: AccessPolicy = AccessPolicy(), metrics: DaemonMetrics = DaemonMetrics(),
+                systemd: SystemdNotifier = SystemdNotifier(environment: [:]), alertStreamHeartbeat: Duration = .seconds(15),
+                profilesDirectory: String? = nil, auditSigner: NoteSigner? = nil,
                 clock: @escaping @Sendable () -> Date = { WireJSON.truncatedToMilliseconds(Date()) }) {
         self.store = store
+        self.alertBus = AlertEventBus(store: store, heartbeatInterval: alertStreamHeartbeat)
+        self.profilesDirectory = profilesDirectory
+        self.auditSigner = auditSigner
+        self.access = access
+        self.metrics = metrics
+        self.systemd = systemd
         self.rules = Mutex(ruleSet)
         self.version = version
         self.maxBodyBytes = maxBodyBytes

@@ -42,7 +42,8 @@ enum SocketFile {
         }
     }
 
-    private static func isLive(path: String) -> Bool {
+    /// Whether a process accepts connections on the socket at `path`.
+    static func isLive(path: String) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -21,11 +21,23 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
     public var logLevel: String?
     /// The largest request body accepted, in bytes (default 65536).
     public var maxBodyBytes: Int?
+    /// Which Unix groups and accounts get which roles; the package's four role groups when absent.
+    public var access: AccessConfiguration?
+    /// Connection limits that keep idle, abandoned and slow clients from starving the others.
+    public var connections: ConnectionLimits?
+    /// Commands told about alert changes and stops.
+    public var hooks: HookConfiguration?
+    /// The live alert stream's heartbeat.
+    public var alertStream: AlertStreamConfiguration?
+    /// How often the schedule and escalation timers look.
+    public var timers: TimerConfiguration?
+    /// Signed audit checkpoints and heartbeat records: intervals and the signing key.
+    public var audit: AuditTrailConfiguration?
 
     public init(
         stateDirectory: String = "./.infusiond", socketPath: String? = nil, socketMode: String? = nil,
         socketGroup: String? = nil, databasePath: String? = nil, profilesDirectory: String? = nil,
-        logLevel: String? = nil, maxBodyBytes: Int? = nil
+        logLevel: String? = nil, maxBodyBytes: Int? = nil, access: AccessConfiguration? = nil
     ) {
         self.stateDirectory = stateDirectory
         self.socketPath = socketPath
@@ -35,6 +47,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         self.profilesDirectory = profilesDirectory
         self.logLevel = logLevel
         self.maxBodyBytes = maxBodyBytes
+        self.access = access
     }
 
     /// The socket path in force.
@@ -47,6 +60,8 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
     }
     /// The body limit in force.
     public var resolvedMaxBodyBytes: Int { maxBodyBytes ?? 64 * 1024 }
+    /// The access mapping in force.
+    public var resolvedAccess: AccessConfiguration { access ?? AccessConfiguration() }
 
     /// The installed system-wide config file, used when it exists and nothing else was named.
     public static let systemPath = "/etc/infusiond/infusiond.yaml"
@@ -56,11 +71,11 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
     public static func load(explicitPath: String?, environment: [String: String]) throws -> (DaemonConfiguration, String?) {
         let path = explicitPath ?? environment["INFUSIOND_CONFIG"]
             ?? (FileManager.default.fileExists(atPath: systemPath) ? systemPath : nil)
-        guard let path else { return (DaemonConfiguration(), nil) }
+        guard let path else { return (DaemonConfiguration().overridden(by: environment), nil) }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigurationError(file: path, line: nil, message: "cannot read the file; check the path and its permissions")
         }
-        return (try parse(text, file: path), path)
+        return (try parse(text, file: path).overridden(by: environment), path)
     }
 
     /// Parses YAML text; unknown keys and bad values are errors with file and line.
@@ -82,6 +97,9 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
                                          message: "unknown setting '\(key.string ?? "?")'; known settings: \(CodingKeys.allNames.joined(separator: ", "))")
             }
         }
+        if let access = mapping["access"] {
+            try AccessConfiguration.validate(access, file: file)
+        }
         let configuration: DaemonConfiguration
         do {
             configuration = try YAMLDecoder().decode(DaemonConfiguration.self, from: text)
@@ -95,6 +113,8 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         if let level = configuration.logLevel, !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
             throw ConfigurationError(file: file, line: mapping["logLevel"]?.mark?.line, message: "logLevel '\(level)' is not a log level")
         }
+        try checkAlerting(configuration, mapping: mapping, file: file)
+        try checkAuditTrail(configuration, mapping: mapping, file: file)
         if let maxBody = configuration.maxBodyBytes, !(1024...(16 * 1024 * 1024)).contains(maxBody) {
             throw ConfigurationError(file: file, line: mapping["maxBodyBytes"]?.mark?.line, message: "maxBodyBytes must be 1024…16777216")
         }
@@ -103,6 +123,10 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case stateDirectory, socketPath, socketMode, socketGroup, databasePath, profilesDirectory, logLevel, maxBodyBytes
+        case access
+        case connections
+        case hooks, alertStream, timers
+        case audit
         static var allNames: [String] { allCases.map(\.rawValue) }
     }
 
@@ -116,7 +140,13 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
             databasePath: try container.decodeIfPresent(String.self, forKey: .databasePath),
             profilesDirectory: try container.decodeIfPresent(String.self, forKey: .profilesDirectory),
             logLevel: try container.decodeIfPresent(String.self, forKey: .logLevel),
-            maxBodyBytes: try container.decodeIfPresent(Int.self, forKey: .maxBodyBytes))
+            maxBodyBytes: try container.decodeIfPresent(Int.self, forKey: .maxBodyBytes),
+            access: try container.decodeIfPresent(AccessConfiguration.self, forKey: .access))
+        self.connections = try container.decodeIfPresent(ConnectionLimits.self, forKey: .connections)
+        self.hooks = try container.decodeIfPresent(HookConfiguration.self, forKey: .hooks)
+        self.alertStream = try container.decodeIfPresent(AlertStreamConfiguration.self, forKey: .alertStream)
+        self.timers = try container.decodeIfPresent(TimerConfiguration.self, forKey: .timers)
+        self.audit = try container.decodeIfPresent(AuditTrailConfiguration.self, forKey: .audit)
     }
 }
 

@@ -8,6 +8,11 @@ public enum ProfileLoader {
     /// Loads every `*.yaml` profile; the rule-set hash is SHA-256 over each file's name, a NUL, its bytes and a
     /// NUL, in name order.
     public static func load(directory: String?) throws -> RuleSet {
+        try ruleSet(from: files(directory: directory))
+    }
+
+    /// Reads every `*.yaml` profile of a folder, or the built-in copies when `directory` is nil, in name order.
+    public static func files(directory: String?) throws -> [(name: String, contents: String)] {
         let files: [(name: String, contents: String)]
         if let directory {
             let names: [String]
@@ -26,7 +31,7 @@ public enum ProfileLoader {
         } else {
             files = EmbeddedProfiles.files.map { ("(built-in) config/profiles/\($0.name)", $0.contents) }
         }
-        return try ruleSet(from: files)
+        return files
     }
 
     /// Decodes and hashes profile texts; two profiles for one drug, or none at all, are errors.
@@ -46,7 +51,9 @@ public enum ProfileLoader {
             throw ConfigurationError(file: files.first?.name ?? "profiles", line: nil, message: "no drug profiles found")
         }
         let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return RuleSet(profiles: profiles, hash: hash)
+        var ruleSet = RuleSet(profiles: profiles, hash: hash)
+        ruleSet.sources = files.map { ProfileSource(name: ($0.name as NSString).lastPathComponent, contents: $0.contents) }
+        return ruleSet
     }
 
     /// Decodes one profile and checks it makes sense: known keys only, every condition non-empty, limits ordered.
@@ -55,9 +62,17 @@ public enum ProfileLoader {
         do {
             profile = try YAMLDecoder().decode(RuleProfile.self, from: text)
         } catch let error as DecodingError {
-            throw ConfigurationError(file: file, line: line(of: error, in: text), message: describe(error))
+            throw ConfigurationError(file: file, line: nodeLine(of: error, in: text) ?? line(of: error, in: text), message: describe(error))
         } catch {
             throw ConfigurationError(file: file, line: nil, message: "not valid YAML: \(error)")
+        }
+        if let unknown = try? YAMLKeyCheck.firstUnknownKey(in: text, decoded: profile) {
+            throw ConfigurationError(file: file, line: unknown.line, message: unknown.message)
+        }
+        try ProfileChecks.check(profile, text: text, file: file)
+        if let problem = profile.modelProblems.first {
+            let line = problem.ruleId.flatMap { lineOf(key: "id: \($0)", in: text) } ?? lineOf(key: problem.key, in: text)
+            throw ConfigurationError(file: file, line: line, message: problem.message)
         }
         let unsuppressible = Set(profile.rules.filter { ($0.suppressedBy ?? []).isEmpty }.map(\.id))
         for rule in profile.rules {
@@ -109,6 +124,17 @@ public enum ProfileLoader {
             return "\(path(context)): \(context.debugDescription)"
         @unknown default: return "\(error)"
         }
+    }
+
+    /// The line of the value the error's coding path leads to, from the YAML node tree.
+    private static func nodeLine(of error: DecodingError, in text: String) -> Int? {
+        let context: DecodingError.Context? = switch error {
+        case .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): context
+        @unknown default: nil
+        }
+        guard let codingPath = context?.codingPath, !codingPath.isEmpty else { return nil }
+        let steps = codingPath.map { key in key.intValue.map(YAMLKeyCheck.Step.index) ?? .key(key.stringValue) }
+        return YAMLKeyCheck.line(of: steps, in: try? Yams.compose(yaml: text))
     }
 
     /// The line of the last key named in the error's coding path, found in the text (best effort).

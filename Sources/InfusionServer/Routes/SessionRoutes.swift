@@ -17,22 +17,33 @@ enum SessionRoutes {
             return try JSONResponse.make(session, status: .created, headers: [.location: "/v1/sessions/\(session.id.uuidString)"])
         }
 
-        router.get("/v1/sessions") { request, _ in
+        router.get("/v1/sessions") { request, context in
             let filter = request.uri.queryParameters.get("state") ?? "open"
             guard ["open", "closed", "all"].contains(filter) else {
                 throw Problem.badQuery("state", filter, allowed: "open, closed or all")
             }
-            return try JSONResponse.make(SessionList(sessions: try await state.store.sessions(state: filter)))
+            let sessions = try await state.store.sessions(state: filter)
+            try await ReadAudit.record("session.list", request: request, context: context, state: state, entity: AuditEntity(type: "sessions"), detail: [
+                "state": .string(String(filter)), "sessionIds": .array(sessions.map { .string($0.id.uuidString) }),
+            ])
+            return try JSONResponse.make(SessionList(sessions: sessions))
         }
 
-        router.get("/v1/sessions/:id") { _, context in
+        router.get("/v1/sessions/:id") { request, context in
             let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
-            return try JSONResponse.make(try await state.store.sessionDetail(id: id))
+            let detail = try await state.store.sessionDetail(id: id, ruleSet: state.ruleSet, now: state.clock())
+            try await ReadAudit.record("session.read", request: request, context: context, state: state,
+                                       entity: AuditEntity(type: "session", id: id.uuidString, patientId: detail.session.patientId), detail: [:])
+            return try JSONResponse.make(detail)
         }
 
-        router.get("/v1/sessions/:id/events") { _, context in
+        router.get("/v1/sessions/:id/events") { request, context in
             let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
-            return try JSONResponse.make(try await state.store.events(sessionId: id))
+            let events = try await state.store.events(sessionId: id)
+            try await ReadAudit.record("session.events.read", request: request, context: context, state: state,
+                                       entity: AuditEntity(type: "session", id: id.uuidString, patientId: ReadAudit.patientId(in: events)),
+                                       detail: ["events": .number(Double(events.events.count))])
+            return try JSONResponse.make(events)
         }
 
         router.post("/v1/sessions/:id/observations") { request, context in
@@ -50,6 +61,7 @@ enum SessionRoutes {
         router.post("/v1/sessions/:id/actions") { request, context in
             let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
             let body = try await request.decodeJSON(ActionRequest.self, limit: state.maxBodyBytes)
+            try AccessRules.authorize(action: body.action, context: context)
             try RequestValidation.validate(body)
             let (response, replayed) = try await state.store.recordAction(
                 sessionId: id, request: body, ruleSet: state.ruleSet, actor: await context.actor(person: body.by), now: state.clock())

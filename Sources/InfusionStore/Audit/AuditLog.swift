@@ -20,6 +20,7 @@ public enum AuditLog {
             entity: entity, detail: detail, prevHash: prevHash)
         let bytes = try WireJSON.encode(record)
         let hash = hexSHA256(bytes)
+        try AuditTree.appendRecord(db, seq: seq, bytes: bytes)
         try db.execute(sql: "INSERT INTO audit_records (seq, hash, record) VALUES (?, ?, ?)", arguments: [seq, hash, bytes])
         return AuditEntry(record: record, hash: hash)
     }
@@ -46,63 +47,51 @@ public enum AuditLog {
         try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM audit_records") ?? 0
     }
 
-    /// Walks the whole chain: each record's bytes must hash to its stored hash, parse, carry the next seq without
-    /// gaps, and name the previous record's hash. Stops at the first bad record and says why.
-    public static func verify(_ db: Database) throws -> AuditVerification {
-        var verifier = AuditChainVerifier()
-        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, hash, record FROM audit_records ORDER BY seq")
-        while let row = try cursor.next() {
-            let bytes: Data = row["record"]
-            if let failure = verifier.check(bytes: bytes, rowSeq: row["seq"], storedHash: row["hash"]) {
-                return failure
+    /// Walks the whole trail: each record's bytes must hash to its stored hash and to its stored Merkle leaf,
+    /// parse, carry the next seq without gaps and name the previous record's hash; the records must reproduce
+    /// the root of every stored checkpoint (whose signatures must verify with `trustedKey`, or with the key
+    /// stored beside each when none is given) and of every `earlier` checkpoint an auditor kept. Stops at the
+    /// first bad record and says why. `progress` is called every 10,000 records with the count so far.
+    public static func verify(
+        _ db: Database, trustedKey: NoteVerifier? = nil, earlier: [(checkpoint: Checkpoint, label: String)] = [],
+        progress: (@Sendable (Int64) -> Void)? = nil
+    ) throws -> AuditVerification {
+        var verifier = AuditTrailVerifier()
+        for stored in try AuditCheckpointLog.all(db) {
+            let label = "checkpoint \(stored.id) (\(stored.reason), \(stored.createdAt))"
+            do {
+                let key = try trustedKey ?? NoteVerifier(verifierKey: stored.verifierKey)
+                let checkpoint = try Checkpoint(signedNote: stored.note, verifier: key)
+                verifier.expect(size: checkpoint.size, root: checkpoint.rootHash, label: label)
+            } catch {
+                return AuditVerification(ok: false, recordsChecked: 0, lastSeq: 0, lastHash: "", firstBadSeq: stored.treeSize,
+                                         problem: "\(label) has a bad signature: \(error)", failure: .badSignature)
             }
         }
-        return verifier.result
-    }
-}
-
-/// Checks audit records one at a time, in order; shared by the live check and (later) offline export checks.
-public struct AuditChainVerifier: Sendable {
-    private var expectedSeq: Int64 = 1
-    private var previousHash = AuditRecord.genesisHash
-    private var checked: Int64 = 0
-
-    public init() {}
-
-    /// Checks the next record; returns a failed verification naming it when something is wrong.
-    public mutating func check(bytes: Data, rowSeq: Int64?, storedHash: String?) -> AuditVerification? {
-        let seqForReport = rowSeq ?? expectedSeq
-        let hash = AuditLog.hexSHA256(bytes)
-        func fail(_ problem: String) -> AuditVerification {
-            AuditVerification(ok: false, recordsChecked: checked, lastSeq: expectedSeq - 1, lastHash: previousHash,
-                              firstBadSeq: seqForReport, problem: problem)
+        for (checkpoint, label) in earlier {
+            verifier.expect(size: checkpoint.size, root: checkpoint.rootHash, label: label)
         }
-        if let storedHash, storedHash != hash {
-            return fail("record \(seqForReport) was edited: its bytes hash to \(hash) but \(storedHash) was stored")
+        let hasTree = try db.tableExists("audit_tree")
+        let sql = hasTree
+            ? "SELECT r.seq, r.hash, r.record, t.hash AS leaf FROM audit_records r LEFT JOIN audit_tree t ON t.level = 0 AND t.idx = r.seq - 1 ORDER BY r.seq"
+            : "SELECT seq, hash, record, NULL AS leaf FROM audit_records ORDER BY seq"
+        let cursor = try Row.fetchCursor(db, sql: sql)
+        while let row = try cursor.next() {
+            let bytes: Data = row["record"]
+            guard verifier.add(bytes, rowSeq: row["seq"], storedHash: row["hash"], storedLeaf: row["leaf"]) else { break }
+            if let progress, verifier.recordsChecked % 10_000 == 0 { progress(verifier.recordsChecked) }
         }
-        guard let record = try? WireJSON.decoder().decode(AuditRecord.self, from: bytes) else {
-            return fail("record \(seqForReport) is not a valid audit record (its JSON does not parse)")
+        var result = verifier.finish()
+        if result.ok, hasTree {
+            let treeSize = try AuditTree.size(db)
+            if treeSize > UInt64(result.lastSeq) {
+                result = AuditVerification(
+                    ok: false, recordsChecked: result.recordsChecked, lastSeq: result.lastSeq, lastHash: result.lastHash,
+                    firstBadSeq: result.lastSeq + 1,
+                    problem: "the Merkle tree holds \(treeSize) leaves but the trail has \(result.lastSeq) records: records after \(result.lastSeq) were removed (truncated)",
+                    failure: .truncated, checkpointsChecked: result.checkpointsChecked)
+            }
         }
-        if let rowSeq, rowSeq != record.seq {
-            return fail("record stored as seq \(rowSeq) says it is seq \(record.seq): edited or moved")
-        }
-        if record.seq > expectedSeq {
-            return fail("records \(expectedSeq)…\(record.seq - 1) are missing before record \(record.seq)")
-        }
-        if record.seq < expectedSeq {
-            return fail("record \(record.seq) appears where \(expectedSeq) was expected: reordered or duplicated")
-        }
-        if record.prevHash != previousHash {
-            return fail("record \(record.seq) does not chain: prevHash \(record.prevHash) but the previous record hashes to \(previousHash) (a record before it was edited, removed or reordered)")
-        }
-        checked += 1
-        expectedSeq += 1
-        previousHash = hash
-        return nil
-    }
-
-    /// The verification so far, when every record checked out.
-    public var result: AuditVerification {
-        AuditVerification(ok: true, recordsChecked: checked, lastSeq: expectedSeq - 1, lastHash: previousHash)
+        return result
     }
 }

@@ -14,10 +14,16 @@ extension ClinicalStore {
             }
             let session = try Self.loadSession(db, id: sessionId)
             let profile = try ruleSet.profile(for: session.drug)
-            let outcome = try SessionMachine.apply(request, to: session, limits: profile.limits, now: now)
+            var outcome = try SessionMachine.apply(request, to: session, limits: profile.limits,
+                                                   regimenRule: profile.resolvedRegimenRule, now: now)
             if request.action == .close {
                 try self.requireLatchedAlertsAcknowledged(db, session: session)
             }
+            outcome.decisions += try self.scheduleDecisions(db, session: session, request: request, ruleSet: ruleSet, now: now)
+            // The profile's rules on the order as it now stands (L14 on a new rate, L16 at a new bolus).
+            let ruled = try self.ruleDecisions(db, afterAction: request, session: outcome.session, profile: profile, now: now)
+            outcome.decisions += ruled
+            outcome.session = SessionMachine.apply(ruled, to: outcome.session)
             let event = try self.nextEvent(db, id: eventId, session: session, kind: .action, occurredAt: now,
                                            recordedBy: request.by, body: request, now: now)
             try AuditLog.append(db, action: "session.\(request.action.rawValue)", actor: actor, entity: Self.entity(session), detail: [
@@ -39,6 +45,8 @@ extension ClinicalStore {
             try self.save(outcome.session, previous: session, actor: actor, db: db, now: now)
             let response = EventResponse(event: event, decisions: outcome.decisions, session: outcome.session, alerts: alerts)
             try self.insert(event, response: response, db: db)
+            try self.stopOtherSessions(db, after: outcome.session, previous: session, decisions: outcome.decisions,
+                                       ruleSet: ruleSet, now: now)
             return (response, false)
         }
     }

@@ -18,7 +18,8 @@ extension ClinicalStore {
                               detail: "Session \(sessionId.uuidString) is closed; observations are no longer accepted.")
             }
             let profile = try ruleSet.profile(for: session.drug)
-            let decisions = RuleEngine.evaluate(profile.rules, observation: request, session: session)
+            let context = try self.ruleContext(db, session: session, profile: profile, now: now, observation: request)
+            let decisions = RuleEngine.evaluate(profile.rules, context: context)
             var next = SessionMachine.apply(decisions, to: session)
             next.lastObservationAt = max(session.lastObservationAt ?? request.observedAt, request.observedAt)
 
@@ -29,10 +30,12 @@ extension ClinicalStore {
                 "observedAt": .string(WireJSON.formatTimestamp(request.observedAt)),
                 "decisions": .array(decisions.map { .string("\($0.ruleId):\($0.action.rawValue)") }),
             ], at: now)
-            let alerts = try self.record(decisions, event: event, session: next, ruleSetHash: ruleSet.hash, actor: actor, db: db, now: now)
+            var alerts = try self.record(decisions, event: event, session: next, ruleSetHash: ruleSet.hash, actor: actor, db: db, now: now)
+            alerts += try self.resolveClearedAlerts(db, session: next, observation: request, decisions: decisions, ruleSet: ruleSet, actor: actor, now: now)
             try self.save(next, previous: session, actor: actor, db: db, now: now)
             let response = EventResponse(event: event, decisions: decisions, session: next, alerts: alerts)
             try self.insert(event, response: response, db: db)
+            try self.stopOtherSessions(db, after: next, previous: session, decisions: decisions, ruleSet: ruleSet, now: now)
             return (response, false)
         }
     }
@@ -72,8 +75,9 @@ extension ClinicalStore {
                 touched.append(alert)
             case .update(let alertId, let priority, let reactivate, let decision):
                 try db.execute(
-                    sql: "UPDATE alerts SET priority = ?, state = CASE WHEN ? THEN 'active' ELSE state END, latched = MAX(latched, ?), reason = ?, guidance = COALESCE(?, guidance), updated_at = ?, decision_id = ? WHERE id = ?",
-                    arguments: [priority.rawValue, reactivate, AlertPolicy.latches(decision), decision.reason,
+                    // A re-activated alert starts its escalation over (CLINICAL §7 timers count from now).
+                    sql: "UPDATE alerts SET priority = ?, state = CASE WHEN ? THEN 'active' ELSE state END, escalation_level = CASE WHEN ? THEN 0 ELSE escalation_level END, latched = MAX(latched, ?), reason = ?, guidance = COALESCE(?, guidance), updated_at = ?, decision_id = ? WHERE id = ?",
+                    arguments: [priority.rawValue, reactivate, reactivate, AlertPolicy.latches(decision), decision.reason,
                                 decision.guidance, Rows.time(now), decisionIds[decision.ruleId], alertId])
                 let alert = try loadAlert(db, id: alertId)
                 try auditAlert("alert.escalate", alert, session: session, actor: .daemon, db: db, now: now)
@@ -101,6 +105,8 @@ extension ClinicalStore {
             "sessionId": .string(session.id.uuidString), "ruleId": .string(alert.ruleId),
             "priority": .string(alert.priority.rawValue), "state": .string(alert.state.rawValue),
             "latched": .bool(alert.latched), "note": alert.note.map(JSONValue.string) ?? .null,
+            "escalationLevel": .number(Double(alert.escalationLevel)),
         ], at: now)
+        try recordAlertEvent(db, auditAction: action, alert: alert, now: now)
     }
 }

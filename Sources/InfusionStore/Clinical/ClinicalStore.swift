@@ -33,6 +33,10 @@ public final class ClinicalStore: Sendable {
                 "drug": .string(session.drug.rawValue), "dosingWeight": .string(session.dosingWeight.rawValue),
                 "dosingWeightKg": .number(session.dosingWeightKg), "ruleSetHash": .string(ruleSet.hash),
                 "override": session.override.map { ["by": .string($0.by), "reason": .string($0.reason)] } ?? .null,
+                "flags": try session.flags.map { try WireJSON.decoder().decode(JSONValue.self, from: WireJSON.encode($0)) } ?? .null,
+                "contraindicationOverride": request.contraindicationOverride.map {
+                    ["by": .string($0.by), "reason": .string($0.reason)]
+                } ?? .null,
             ], at: now)
             let event = try self.nextEvent(db, id: UUID(), session: session, kind: .start, occurredAt: now,
                                            recordedBy: request.recordedBy, body: request, now: now)
@@ -54,8 +58,9 @@ public final class ClinicalStore: Sendable {
         }
     }
 
-    /// One session with its open alerts, last observation and recent decisions.
-    public func sessionDetail(id: UUID) async throws -> SessionDetail {
+    /// One session with its open alerts, last observation and recent decisions; with a rule set and a time, also
+    /// the dose delivered so far and the predicted plasma level, computed from its events.
+    public func sessionDetail(id: UUID, ruleSet: RuleSet? = nil, now: Date? = nil) async throws -> SessionDetail {
         try await writer.read { db in
             let session = try Self.loadSession(db, id: id)
             let alerts = try Row.fetchAll(
@@ -67,7 +72,13 @@ public final class ClinicalStore: Sendable {
             let decisions = try Row.fetchAll(
                 db, sql: "SELECT * FROM decisions WHERE session_id = ? ORDER BY id DESC LIMIT 20",
                 arguments: [id.uuidString]).map(Rows.storedDecision)
-            return SessionDetail(session: session, openAlerts: alerts, lastObservation: last, recentDecisions: decisions)
+            var detail = SessionDetail(session: session, openAlerts: alerts, lastObservation: last, recentDecisions: decisions)
+            if let ruleSet, let now {
+                (detail.delivered, detail.prediction) = try self.doseAndPrediction(db, session: session, ruleSet: ruleSet, now: now)
+                let spec = ruleSet.profiles[session.drug]?.resolvedSchedule ?? .standard(for: session.drug)
+                detail.schedule = ObservationSchedule.status(history: try self.scheduleHistory(db, session: session), spec: spec, now: now)
+            }
+            return detail
         }
     }
 

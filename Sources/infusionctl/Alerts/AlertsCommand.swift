@@ -4,7 +4,7 @@ import ArgumentParser
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
-        abstract: "List and acknowledge alerts.",
+        abstract: "List, acknowledge and watch alerts.",
         discussion: """
             Alerts go from active to acknowledged to resolved. A stop alert is latched: it resolves only once it \
             is acknowledged and the bedside has confirmed the pump stopped.
@@ -13,7 +13,7 @@ struct AlertsCommand: AsyncParsableCommand {
               infusionctl alerts list
               infusionctl alerts ack 7 --by nurse-042 --note "Clinician called."
             """,
-        subcommands: [AlertsList.self, AlertsAck.self],
+        subcommands: [AlertsList.self, AlertsAck.self, AlertsWatch.self],
         defaultSubcommand: AlertsList.self
     )
 }

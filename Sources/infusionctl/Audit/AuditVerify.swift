@@ -1,26 +1,174 @@
 import ArgumentParser
+import Foundation
 import InfusionClient
 import InfusionCore
+import InfusionStore
 
-/// `infusionctl audit verify`.
+/// `infusionctl audit verify`: the live trail through the daemon, a database file, or an export file offline.
 struct AuditVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the audit chain and name the first record that fails.",
+        abstract: "Check the audit trail and name the first record that fails.",
         discussion: """
-            Has the daemon walk every record, recompute its hash and compare it with the next record's prevHash. \
-            Prints OK with the record count and the last hash, or names the first bad record and exits 1.
+            Three ways to check, from most to least trust in the host:
 
-            Example:
+            1. Live (no file options): the daemon walks every record, recomputes its hash, its chain link and \
+            its Merkle leaf, and checks every signed checkpoint it stored. With --previous OLD.checkpoint and \
+            --pubkey KEY it also fetches the latest checkpoint and an RFC 6962 consistency proof and checks here \
+            that today's trail extends the checkpoint you kept.
+
+            2. --db FILE: the same walk on a database file (a backup or a copy), opened read-only, no daemon.
+
+            3. --file EXPORT.jsonl: fully offline, trusting nothing but the public key. Checks the hash chain, \
+            seq continuity, that the records reproduce the Merkle root of the signed checkpoint (EXPORT.jsonl.checkpoint \
+            unless --checkpoint names another), that the signature is by --pubkey, and with --previous that the \
+            trail extends the older checkpoint (consistency proof). A partial export (--from after 1) needs the \
+            EXPORT.jsonl.prefix file written beside it.
+
+            On failure it names the first bad record and the kind of damage (edited, missing, reordered, \
+            truncated, badSignature, unverified, malformed) and exits 1. --pubkey takes the verifier key itself \
+            (from `infusionctl audit pubkey`) or a file holding it. A progress line is shown on a terminal.
+
+            Examples:
               infusionctl audit verify
+              infusionctl audit verify --db /srv/backup/infusiond-2026-11-24.sqlite --pubkey daemon.pub
+              infusionctl audit verify --file audit.jsonl --pubkey daemon.pub --previous last-month.jsonl.checkpoint
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: ArgumentHelp("Verify this database file offline, read-only.", valueName: "file"))
+    var db: String?
+
+    @Option(help: ArgumentHelp("Verify this jsonl export offline.", valueName: "file"))
+    var file: String?
+
+    @Option(help: ArgumentHelp("The export's signed checkpoint (default: FILE.checkpoint).", valueName: "file"))
+    var checkpoint: String?
+
+    @Option(help: ArgumentHelp("A partial export's prefix file (default: FILE.prefix when it exists).", valueName: "file"))
+    var prefix: String?
+
+    @Option(help: ArgumentHelp("The trusted verifier key, or a file holding it.", valueName: "key"))
+    var pubkey: String?
+
+    @Option(help: ArgumentHelp("An earlier signed checkpoint the trail must extend.", valueName: "file"))
+    var previous: String?
+
+    func validate() throws {
+        if db != nil && file != nil { throw ValidationError("Give either --db or --file, not both.") }
+        if file != nil && pubkey == nil {
+            throw ValidationError("--file needs --pubkey: an export is only as good as the key its checkpoint is checked with (get it with `infusionctl audit pubkey`).")
+        }
+        if previous != nil && pubkey == nil { throw ValidationError("--previous needs --pubkey to check the older checkpoint's signature.") }
+        if file == nil && (checkpoint != nil || prefix != nil) { throw ValidationError("--checkpoint and --prefix go with --file.") }
+    }
+
     func run() async throws {
-        let result = try await global.client().verifyAudit()
+        let key = try pubkey.map(Self.verifier)
+        let earlier = try previous.map { try Self.read($0, what: "the earlier checkpoint") }
+        let result: AuditVerification
+        if let file {
+            result = try verifyFile(file, key: key!, earlier: earlier)
+        } else if let db {
+            let progress = ProgressLine(label: "verifying \(db)")
+            defer { progress.finish() }
+            result = try runLocally {
+                try AuditDatabaseFile.verify(path: db, trustedKey: key, earlierNotes: earlier.map { [($0, "the earlier checkpoint")] } ?? [],
+                                             progress: { progress.update("\($0.formatted()) records") })
+            }
+        } else {
+            result = try await verifyLive(key: key, earlier: earlier)
+        }
         try global.emit(result, text: Render.verification)
         if !result.ok { throw ExitCode.failure }
+    }
+
+    private func verifyFile(_ file: String, key: NoteVerifier, earlier: String?) throws -> AuditVerification {
+        let checkpointPath = checkpoint ?? "\(file).checkpoint"
+        let note = try Self.read(checkpointPath, what: "the checkpoint (write it with `audit export`, or name it with --checkpoint)")
+        let prefixPath = prefix ?? (FileManager.default.fileExists(atPath: "\(file).prefix") ? "\(file).prefix" : nil)
+        let start = try prefixPath.map { path in
+            try runLocally { try AuditPrefixFile.parse(try Self.read(path, what: "the prefix file")) }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int64) ?? nil
+        let progress = ProgressLine(label: "verifying \(file)")
+        defer { progress.finish() }
+        return try runLocally {
+            try AuditFileVerifier.verify(file: file, checkpoint: note, trustedKey: key, previous: earlier, prefix: start) { records, bytes in
+                let share = size.map { $0 > 0 ? " (\(Int(Double(bytes) * 100 / Double($0)))%)" : "" } ?? ""
+                progress.update("\(records.formatted()) records\(share)")
+            }
+        }
+    }
+
+    /// The daemon's own walk, and with --previous a consistency proof from the kept checkpoint to the latest.
+    private func verifyLive(key: NoteVerifier?, earlier: String?) async throws -> AuditVerification {
+        let client = global.client()
+        var result = try await client.verifyAudit()
+        guard result.ok, let earlier, let key else { return result }
+        do {
+            let old = try Checkpoint(signedNote: earlier, verifier: key)
+            let latest = try await client.auditCheckpoint()
+            let new = try Checkpoint(signedNote: latest.note, verifier: key)
+            guard old.size <= new.size else {
+                return Self.failed(result, .truncated, Int64(new.size) + 1,
+                                   "the earlier checkpoint covers \(old.size) records but the daemon's latest only \(new.size): records \(new.size + 1)…\(old.size) were removed (truncated)")
+            }
+            if old.size < new.size {
+                let proof = try await client.auditConsistencyProof(from: Int64(old.size), to: Int64(new.size))
+                try MerkleVerifier.verifyConsistency(
+                    size1: old.size, size2: new.size, proof: proof.proof.compactMap { Data(base64Encoded: $0) },
+                    root1: old.rootHash, root2: new.rootHash)
+            } else if old.rootHash != new.rootHash {
+                throw MerkleProofError.rootMismatch(which: "earlier root at the same size")
+            }
+            result.checkpointsChecked = (result.checkpointsChecked ?? 0) + 1
+            return result
+        } catch let error as SignedNoteError {
+            return Self.failed(result, .badSignature, nil, "a checkpoint does not verify with the key you gave: \(error)")
+        } catch let error as MerkleProofError {
+            return Self.failed(result, .edited, nil, "the daemon's trail does not extend the earlier checkpoint (its consistency proof fails: \(error)): records it covered were changed")
+        }
+    }
+
+    private static func failed(_ base: AuditVerification, _ kind: AuditFailureKind, _ seq: Int64?, _ problem: String) -> AuditVerification {
+        var result = base
+        result.ok = false
+        result.failure = kind
+        result.firstBadSeq = seq
+        result.problem = problem
+        return result
+    }
+
+    /// A key given on the command line, or the first line of the file it names.
+    static func verifier(_ argument: String) throws -> NoteVerifier {
+        let text = FileManager.default.fileExists(atPath: argument) ? try read(argument, what: "the public key file") : argument
+        do {
+            return try NoteVerifier(verifierKey: text)
+        } catch {
+            throw CommandFailure("--pubkey is not a verifier key (\(error)); pass the line `infusionctl audit pubkey` prints, or a file holding it.")
+        }
+    }
+
+    static func read(_ path: String, what: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CommandFailure("cannot read \(what) at \(path); check the path.")
+        }
+        return text
+    }
+
+    /// Runs offline work, turning input errors into failures with their sentence.
+    private func runLocally<T>(_ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let error as VerificationInputError {
+            throw CommandFailure(error.description)
+        } catch let error as SignedNoteError {
+            throw CommandFailure(error.description)
+        } catch let error as MerkleProofError {
+            throw CommandFailure(error.description)
+        }
     }
 }

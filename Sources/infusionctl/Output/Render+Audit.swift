@@ -29,11 +29,14 @@ extension Render {
     /// The outcome of walking the audit chain.
     static func verification(_ result: AuditVerification) -> String {
         if result.ok {
+            let checkpoints = result.checkpointsChecked.map { ", \($0) signed checkpoint\($0 == 1 ? "" : "s") matched" } ?? ""
+            let root = result.rootHash.map { ", Merkle root \($0)" } ?? ""
             return "OK: the audit chain verifies: \(result.recordsChecked) records checked, last seq \(result.lastSeq), "
-                + "last hash \(result.lastHash)."
+                + "last hash \(result.lastHash)\(checkpoints)\(root)."
         }
         let culprit = result.firstBadSeq.map { "record \($0)" } ?? "a record"
-        return "FAILED: \(culprit) does not verify: \(result.problem ?? "no reason given"). "
+        let kind = result.failure.map { " [\($0.rawValue)]" } ?? ""
+        return "FAILED\(kind): \(culprit) does not verify: \(result.problem ?? "no reason given"). "
             + "\(result.recordsChecked) records checked. Keep the database and the exports as they are and tell "
             + "the people responsible for the audit trail."
     }

@@ -83,6 +83,11 @@ extension Render {
         return [
             "Session \(session.id.uuidString.lowercased())",
             sessionSummary(session, lastObservation: detail.lastObservation),
+            [
+                detail.schedule.map { "  Next observation  " + schedule($0) },
+                detail.delivered.map { "  Dose so far       " + delivered($0) },
+                detail.prediction.map { "  Predicted level   " + prediction($0) },
+            ].compactMap { $0 }.joined(separator: "\n"),
             "",
             section("Open alerts", alerts(detail.openAlerts, showSession: false), empty: "none"),
             "",

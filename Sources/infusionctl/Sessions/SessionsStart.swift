@@ -11,7 +11,10 @@ struct SessionsStart: AsyncParsableCommand {
         discussion: """
             The daemon checks the regimen against the drug profile: a hard limit is refused, a soft limit needs \
             --override-by and --override-reason. The baseline vital signs (--hr … --rhythm) are the reference for \
-            the relative vital-sign rules, so give a full set.
+            the relative vital-sign rules, so give a full set. Conditions (--condition heartFailure …), age and the \
+            last nerve block are checked against the profile's contraindications: an absolute one is refused unless \
+            --contraindication-override-by and --contraindication-override-reason are given; a relative one needs \
+            a clinician review given as --override-by and --override-reason.
 
             Instead of options, --json FILE sends a request body as it is ('-' reads standard input).
 
@@ -56,6 +59,8 @@ struct SessionsStart: AsyncParsableCommand {
 
     @OptionGroup(title: "Soft-limit override") var override: OverrideOptions
 
+    @OptionGroup(title: "Conditions and contraindications") var patientFlags: PatientFlagOptions
+
     @Option(
         name: .customLong("json"),
         help: ArgumentHelp("Send this file's JSON body as it is instead of using the options ('-' for stdin).",
@@ -66,6 +71,7 @@ struct SessionsStart: AsyncParsableCommand {
         if jsonFile != nil {
             let given = [patient, prescriber, by].contains { $0 != nil } || weightKg != nil || heightCm != nil
                 || sex != nil || dosingWeight != nil || !dose.isEmpty || baseline.vitals != nil || !override.isEmpty
+                || !patientFlags.isEmpty
             if given { throw ValidationError("--json sends the file as it is; leave out the other session options.") }
             return
         }
@@ -99,7 +105,8 @@ struct SessionsStart: AsyncParsableCommand {
         StartSessionRequest(
             patientId: patient ?? "", drug: drug, weightKg: weightKg ?? 0, heightCm: heightCm, sex: sex,
             dosingWeight: dosingWeight, bolus: dose.bolus, infusion: dose.infusion, prescriber: prescriber ?? "",
-            recordedBy: by ?? "", baseline: baseline.vitals, override: override.override)
+            recordedBy: by ?? "", baseline: baseline.vitals, override: override.override, flags: patientFlags.flags,
+            plannedDurationMin: patientFlags.plannedDurationMin, contraindicationOverride: patientFlags.contraindicationOverride)
     }
 
     private static func read(_ path: String) throws -> Data {

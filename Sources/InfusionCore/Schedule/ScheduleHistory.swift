@@ -1,0 +1,115 @@
+import Foundation
+
+/// What the observation schedule needs to know about a session, folded from its event log in order.
+///
+/// Built only from stored events, so the live timer, the session view and a replay all see the same history.
+public struct ScheduleHistory: Sendable, Hashable {
+    /// A bolus and when it ran.
+    public struct BolusRun: Sendable, Hashable {
+        public var startedAt: Date
+        public var duration: TimeInterval
+
+        public init(startedAt: Date, duration: TimeInterval) {
+            self.startedAt = startedAt
+            self.duration = duration
+        }
+    }
+
+    public var sessionId: UUID
+    public var drug: Drug
+    public var startedAt: Date
+    /// Every bolus, the start's included.
+    public var boluses: [BolusRun] = []
+    /// When a bolus was added or the rate raised after the start.
+    public var doseIncreases: [Date] = []
+    /// When delivery ended for good (end or stop), the first time it did.
+    public var deliveryEndedAt: Date?
+    /// Whether any observation of the session recorded a symptom (lengthens the post-infusion window).
+    public var symptomsSeen = false
+    /// The latest `observedAt` of any observation.
+    public var lastObservationAt: Date?
+    /// The latest `observedAt` per station feed.
+    public var lastObservationByFeed: [String: Date] = [:]
+    /// Whether the session was closed.
+    public var closed = false
+    /// The infusion rate in force, to tell a rate increase from a decrease.
+    public var currentRateMgPerKgPerHour: Double?
+
+    /// An empty history for a session that started at `startedAt`.
+    public init(sessionId: UUID, drug: Drug, startedAt: Date) {
+        self.sessionId = sessionId
+        self.drug = drug
+        self.startedAt = startedAt
+    }
+
+    /// Folds a session's events, oldest first, with the decisions recorded for each, into a history. Bodies that
+    /// do not decode are skipped: the log only holds bodies the daemon accepted, so that happens only for kinds
+    /// this version does not know.
+    public init(session: Session, events: [ClinicalEvent], decisions: [UUID: [Decision]]) {
+        self.init(sessionId: session.id, drug: session.drug, startedAt: session.startedAt)
+        for event in events { apply(event, decisions: decisions[event.id] ?? []) }
+    }
+
+    /// Adds one event and the decisions it led to (a rule's stop ends delivery as an ordered stop does).
+    public mutating func apply(_ event: ClinicalEvent, decisions: [Decision]) {
+        if decisions.contains(where: { $0.action == .stop }), deliveryEndedAt == nil {
+            deliveryEndedAt = event.recordedAt
+        }
+        switch event.kind {
+        case .start:
+            guard let request = event.decodedBody(StartSessionRequest.self) else { return }
+            startedAt = event.occurredAt
+            if let bolus = request.bolus {
+                boluses.append(BolusRun(startedAt: event.occurredAt, duration: bolus.durationMin * 60))
+            }
+            currentRateMgPerKgPerHour = request.infusion?.rateMgPerKgPerHour
+        case .observation:
+            guard let request = event.decodedBody(ObservationRequest.self) else { return }
+            record(request)
+        case .action:
+            guard let request = event.decodedBody(ActionRequest.self) else { return }
+            apply(request, at: event.occurredAt)
+        case .decision, .timer, .system:
+            break
+        }
+    }
+
+    /// Adds an accepted observation.
+    public mutating func record(_ observation: ObservationRequest) {
+        if !(observation.symptoms ?? []).isEmpty { symptomsSeen = true }
+        lastObservationAt = max(lastObservationAt ?? observation.observedAt, observation.observedAt)
+        if let feed = observation.feedId {
+            lastObservationByFeed[feed] = max(lastObservationByFeed[feed] ?? observation.observedAt, observation.observedAt)
+        }
+    }
+
+    /// Adds an accepted action taken at `time`.
+    public mutating func apply(_ action: ActionRequest, at time: Date) {
+        switch action.action {
+        case .bolus:
+            if let bolus = action.bolus {
+                boluses.append(BolusRun(startedAt: time, duration: bolus.durationMin * 60))
+                doseIncreases.append(time)
+            }
+        case .rateChange:
+            if let rate = action.infusion?.rateMgPerKgPerHour {
+                if rate > (currentRateMgPerKgPerHour ?? 0) { doseIncreases.append(time) }
+                currentRateMgPerKgPerHour = rate
+            }
+        case .end, .stop:
+            if deliveryEndedAt == nil { deliveryEndedAt = time }
+        case .close:
+            closed = true
+        case .pause, .resume, .pumpStopped:
+            break
+        }
+    }
+}
+
+extension ClinicalEvent {
+    /// The event's body decoded as a request type, or nil when it is not one.
+    public func decodedBody<T: Decodable>(_ type: T.Type) -> T? {
+        guard let data = try? WireJSON.encode(body) else { return nil }
+        return try? WireJSON.decoder().decode(type, from: data)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import InfusionCore
+import InfusionStore
+import Logging
+import ServiceLifecycle
+
+/// Signs a checkpoint of the audit trail at start and then every interval when records were added, as a
+/// `Service` that ends on graceful shutdown (the shutdown checkpoint follows the stop record).
+public struct AuditCheckpointer: Service {
+    private let state: ServerState
+    private let interval: Duration
+    private let logger: Logger
+
+    /// A checkpointer that looks every `interval`.
+    public init(state: ServerState, interval: Duration, logger: Logger) {
+        self.state = state
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await checkpoint(reason: "start", onlyIfGrown: false)
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: self.interval) } catch { return }
+                await self.checkpoint(reason: "periodic", onlyIfGrown: true)
+            }
+        }
+    }
+
+    /// Signs and stores one checkpoint; with `onlyIfGrown`, only when records were added since the last one.
+    @discardableResult
+    public func checkpoint(reason: String, onlyIfGrown: Bool) async -> AuditCheckpoint? {
+        guard let signer = state.auditSigner else { return nil }
+        do {
+            let checkpoint = try await state.store.makeCheckpoint(signer: signer, reason: reason, onlyIfGrown: onlyIfGrown, now: state.clock())
+            if let checkpoint {
+                logger.debug("audit checkpoint signed", metadata: ["infusion.audit.treeSize": "\(checkpoint.treeSize)", "infusion.audit.reason": "\(reason)"])
+            }
+            return checkpoint
+        } catch {
+            logger.error("could not sign an audit checkpoint; retrying at the next interval", metadata: ["infusion.error": "\(error)"])
+            return nil
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import InfusionCore
+import InfusionStore
+import Logging
+import ServiceLifecycle
+
+/// Escalates alerts nobody acknowledges and re-sounds acknowledged high alerts that stay unresolved (CLINICAL §7),
+/// on the timers of each session's profile, as a `Service` that ends on graceful shutdown.
+public struct EscalationTimer: Service {
+    private let state: ServerState
+    private let interval: Duration
+    private let logger: Logger
+
+    /// A timer that looks every `interval`.
+    public init(state: ServerState, interval: Duration, logger: Logger) {
+        self.state = state
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                _ = await self.tick()
+                do { try await Task.sleep(for: self.interval) } catch { return }
+            }
+        }
+    }
+
+    /// One look at every unresolved alert; returns the alerts it escalated.
+    @discardableResult
+    public func tick() async -> [Alert] {
+        let now = state.clock()
+        let ruleSet = state.ruleSet
+        do {
+            var escalated: [Alert] = []
+            for (alert, drug, history) in try await state.store.unresolvedAlertsWithHistory() {
+                let spec = ruleSet.profiles[drug]?.resolvedEscalation ?? .standard
+                guard AlertPolicy.escalation(for: alert, history: history, spec: spec, now: now) != nil else { continue }
+                guard let updated = try await state.store.escalate(alertId: alert.id, profiles: ruleSet, now: now) else { continue }
+                escalated.append(updated)
+                logger.notice("alert escalated", metadata: [
+                    "infusion.alert.id": "\(updated.id)", "infusion.session.id": "\(updated.sessionId)",
+                    "infusion.priority": "\(updated.priority.rawValue)", "infusion.alert.level": "\(updated.escalationLevel)",
+                    "infusion.alert.routing": "\(AlertPolicy.routing(updated))",
+                ])
+            }
+            return escalated
+        } catch {
+            logger.error("escalation check failed; retrying at the next tick", metadata: ["infusion.error": "\(error)"])
+            return []
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import InfusionCore
+
+/// Verifies the audit trail of a database file offline (a copy, a backup, or the live file beside a running
+/// daemon): opened read-only, never migrated or written.
+public enum AuditDatabaseFile {
+    /// Walks the trail in `path` as ``AuditLog/verify(_:trustedKey:earlier:progress:)`` does, plus any earlier
+    /// signed checkpoints the auditor kept (each checked with `trustedKey`, which is then required).
+    public static func verify(
+        path: String, trustedKey: NoteVerifier?, earlierNotes: [(note: String, label: String)] = [],
+        progress: (@Sendable (Int64) -> Void)? = nil
+    ) throws -> AuditVerification {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw VerificationInputError(description: "there is no file \(path)")
+        }
+        var earlier: [(checkpoint: Checkpoint, label: String)] = []
+        for (note, label) in earlierNotes {
+            guard let trustedKey else {
+                throw VerificationInputError(description: "checking \(label) needs the trusted public key (--pubkey)")
+            }
+            do {
+                earlier.append((try Checkpoint(signedNote: note, verifier: trustedKey), label))
+            } catch {
+                return AuditVerification(ok: false, recordsChecked: 0, lastSeq: 0, lastHash: "",
+                                         problem: "\(label) does not verify: \(error)", failure: .badSignature)
+            }
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw VerificationInputError(description: "cannot open \(path) read-only as SQLite: \(error). If it is a live database in WAL mode, its folder must hold (or allow) the -wal and -shm files.")
+        }
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.tableExists("audit_records") else {
+                throw VerificationInputError(description: "\(path) is not an infusiond database (it has no audit_records table)")
+            }
+            return try AuditLog.verify(db, trustedKey: trustedKey, earlier: earlier, progress: progress)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import InfusionCore
+
+/// Checks audit records streamed in order, in constant memory: each record's hash chain link, seq continuity,
+/// and the RFC 6962 root at every trusted checkpoint size; names the first bad record and the kind of damage.
+///
+/// Used for the live database, a database file and an exported JSON-lines file alike. When the chain breaks it
+/// looks one record further before naming the culprit, so an edited record is told apart from its successor and
+/// a reordering from a gap.
+public struct AuditTrailVerifier: Sendable {
+    /// A trusted root the records must reproduce at a size.
+    struct Expectation: Sendable {
+        var size: UInt64
+        var root: Data
+        var label: String
+    }
+
+    /// A break whose culprit the next record decides.
+    private enum Pending: Sendable {
+        case seqJump(expected: Int64, got: Int64)
+        case chainBreak(seq: Int64, hash: String)
+    }
+
+    /// The chain fields every record carries; the rest of the record is covered by its hash.
+    private struct ChainFields: Decodable {
+        var seq: Int64
+        var prevHash: String
+    }
+
+    private var expectedSeq: Int64
+    private var previousHash: String?
+    private var tree: CompactRange
+    private var checked: Int64 = 0
+    private var expectations: [Expectation] = []
+    private var nextExpectation = 0
+    private var checkpointsChecked = 0
+    private var lastMatchedSize: UInt64
+    private var pending: Pending?
+    private var failure: AuditVerification?
+    private var proofRanges: [(range: Range<UInt64>, hashes: CompactRange)] = []
+    private var consistencyTarget: (size1: UInt64, size2: UInt64)?
+    private let decoder = JSONDecoder()
+
+    /// Starts at seq 1 with the genesis prevHash, or at a later seq from a trusted compact range of the
+    /// records before it (a partial export); then the first record's prevHash is taken as given, since the
+    /// checkpoint's root still covers it.
+    public init(firstSeq: Int64 = 1, prefix: CompactRange = CompactRange()) {
+        expectedSeq = firstSeq
+        previousHash = firstSeq == 1 ? AuditRecord.genesisHash : nil
+        tree = prefix
+        lastMatchedSize = prefix.size
+    }
+
+    /// Adds a trusted root (from a checkpoint whose signature was checked) that the records must reproduce.
+    public mutating func expect(size: UInt64, root: Data, label: String) {
+        expectations.append(Expectation(size: size, root: root, label: label))
+        expectations.sort { $0.size < $1.size }
+    }
+
+    /// Also gathers, while streaming, the RFC 6962 consistency proof from `size1` to `size2` records.
+    public mutating func collectConsistencyProof(size1: UInt64, size2: UInt64) {
+        guard size1 > 0, size1 <= size2, tree.size == 0 else { return }
+        consistencyTarget = (size1, size2)
+        proofRanges = MerkleProofPlan.consistency(size1: size1, size2: size2).map { ($0, CompactRange()) }
+    }
+
+    /// The consistency proof gathered, once every record it needs has been added; nil before.
+    public var consistencyProof: [Data]? {
+        guard let target = consistencyTarget, tree.size >= target.size2 else { return nil }
+        return proofRanges.map(\.hashes.root)
+    }
+
+    /// The number of records added and accepted so far.
+    public var recordsChecked: Int64 { checked }
+
+    /// Checks the next record. `rowSeq`, `storedHash` and `storedLeaf` are what a database stored beside the
+    /// bytes, when there is one. Returns false once verification has failed (later records are not looked at).
+    @discardableResult
+    public mutating func add(_ bytes: Data, rowSeq: Int64? = nil, storedHash: String? = nil, storedLeaf: Data? = nil) -> Bool {
+        guard failure == nil else { return false }
+        let hash = AuditLog.hexSHA256(bytes)
+        let fields = try? decoder.decode(ChainFields.self, from: bytes)
+        if let pending {
+            resolve(pending, next: fields, nextHash: hash)
+            return false
+        }
+        let position = rowSeq ?? expectedSeq
+        if let storedHash, storedHash != hash {
+            return fail(.edited, position, "record \(position) was edited: its bytes hash to \(hash) but \(storedHash) was stored with it")
+        }
+        guard let fields else {
+            return fail(.edited, position, "record \(position) is not a valid audit record (it does not parse as JSON with seq and prevHash): edited or damaged")
+        }
+        if let rowSeq, rowSeq != fields.seq {
+            return fail(.reordered, rowSeq, "the row for seq \(rowSeq) holds record \(fields.seq): records were moved or swapped")
+        }
+        if fields.seq > expectedSeq {
+            pending = .seqJump(expected: expectedSeq, got: fields.seq)
+            return true
+        }
+        if fields.seq < expectedSeq {
+            return fail(.reordered, fields.seq, "record \(fields.seq) appears after record \(expectedSeq - 1): records were reordered or repeated")
+        }
+        if let storedLeaf, storedLeaf != RFC6962.leafHash(bytes) {
+            return fail(.edited, fields.seq, "record \(fields.seq) was edited: its bytes differ from the Merkle leaf stored when it was written")
+        }
+        if let previousHash, fields.prevHash != previousHash {
+            pending = .chainBreak(seq: fields.seq, hash: hash)
+            return true
+        }
+        let leaf = RFC6962.leafHash(bytes)
+        let index = tree.size
+        tree.append(leafHash: leaf)
+        for position in proofRanges.indices where proofRanges[position].range.contains(index) {
+            proofRanges[position].hashes.append(leafHash: leaf)
+        }
+        checked += 1
+        expectedSeq += 1
+        previousHash = hash
+        return checkExpectations()
+    }
+
+    /// Ends the stream and returns the verdict: a failure found on the way, a break at the very end, records
+    /// missing from the end against a checkpoint, or success with the root of everything checked.
+    public mutating func finish() -> AuditVerification {
+        if let pending {
+            self.pending = nil
+            switch pending {
+            case .seqJump(let expected, let got):
+                _ = fail(.missing, expected, "records \(range(expected, got - 1)) are missing before record \(got)")
+            case .chainBreak(let seq, _):
+                _ = fail(.edited, seq - 1, "record \(seq) does not chain to record \(seq - 1) (its prevHash differs from that record's hash): record \(seq - 1) or \(seq) was edited")
+            }
+        }
+        if let failure { return failure }
+        if nextExpectation < expectations.count {
+            let expectation = expectations[expectations.count - 1]
+            let last = expectedSeq - 1
+            _ = fail(.truncated, last + 1, "the trail ends at record \(last) but \(expectation.label) covers \(expectation.size) records: records \(range(last + 1, Int64(expectation.size))) were removed from the end (truncated)")
+            return failure!
+        }
+        return AuditVerification(ok: true, recordsChecked: checked, lastSeq: expectedSeq - 1, lastHash: previousHash ?? "",
+                                 checkpointsChecked: checkpointsChecked, rootHash: tree.root.base64EncodedString())
+    }
+
+    /// The RFC 6962 root of the records accepted so far.
+    public var root: Data { tree.root }
+
+    private mutating func checkExpectations() -> Bool {
+        while nextExpectation < expectations.count, expectations[nextExpectation].size <= tree.size {
+            let expectation = expectations[nextExpectation]
+            nextExpectation += 1
+            guard expectation.size == tree.size else { continue }
+            guard tree.root == expectation.root else {
+                let first = Int64(lastMatchedSize) + 1
+                let last = Int64(expectation.size)
+                let problem = first == last
+                    ? "record \(last) was edited: the records do not reproduce the root that \(expectation.label) signed"
+                    : "the records up to \(last) do not reproduce the root that \(expectation.label) signed: record \(last) was edited, or a record in \(range(first, last - 1)) was edited and every record after it re-chained"
+                return fail(.edited, first, problem)
+            }
+            checkpointsChecked += 1
+            lastMatchedSize = expectation.size
+        }
+        return true
+    }
+
+    private mutating func resolve(_ pending: Pending, next: ChainFields?, nextHash: String) {
+        self.pending = nil
+        switch pending {
+        case .seqJump(let expected, let got):
+            if next?.seq == expected {
+                _ = fail(.reordered, expected, "record \(got) comes before record \(expected): records were reordered")
+            } else {
+                _ = fail(.missing, expected, "records \(range(expected, got - 1)) are missing before record \(got)")
+            }
+        case .chainBreak(let seq, let hash):
+            if next?.prevHash == hash {
+                _ = fail(.edited, seq - 1, "record \(seq - 1) was edited: record \(seq) names a different hash for it")
+            } else {
+                _ = fail(.edited, seq, "record \(seq) was edited: it does not chain to record \(seq - 1) and record \(seq + 1) does not chain to it")
+            }
+        }
+    }
+
+    private mutating func fail(_ kind: AuditFailureKind, _ seq: Int64, _ problem: String) -> Bool {
+        failure = AuditVerification(ok: false, recordsChecked: checked, lastSeq: expectedSeq - 1, lastHash: previousHash ?? "",
+                                    firstBadSeq: seq, problem: problem, failure: kind, checkpointsChecked: checkpointsChecked)
+        return false
+    }
+
+    private func range(_ first: Int64, _ last: Int64) -> String {
+        first == last ? "\(first)" : "\(first)…\(last)"
+    }
+}

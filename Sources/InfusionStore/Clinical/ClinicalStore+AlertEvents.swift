@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import InfusionCore
+
+extension ClinicalStore {
+    /// Appends the alert event for an audited alert change, in the caller's transaction, so the stream and the
+    /// audit trail can never disagree about what happened to an alert.
+    func recordAlertEvent(_ db: Database, auditAction: String, alert: Alert, now: Date) throws {
+        let kind: AlertEventKind? = switch auditAction {
+        case "alert.raise": .raised
+        case "alert.escalate": .escalated
+        case "alert.acknowledge": .acknowledged
+        case "alert.resolve": .resolved
+        default: nil
+        }
+        guard let kind else { return }
+        try db.execute(
+            sql: "INSERT INTO alert_events (alert_id, session_id, kind, at, document) VALUES (?, ?, ?, ?, ?)",
+            arguments: [alert.id, alert.sessionId.uuidString, kind.rawValue, Rows.time(now), try Rows.json(alert)])
+    }
+
+    /// Alert events after `after` (an event id; 0 for all), oldest first, at most `limit`.
+    public func alertEvents(after: Int64, limit: Int) async throws -> [AlertEvent] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM alert_events WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit])
+                .map(Self.alertEvent)
+        }
+    }
+
+    /// The id of the latest alert event, or 0 when there is none.
+    public func latestAlertEventId() async throws -> Int64 {
+        try await writer.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM alert_events") ?? 0 }
+    }
+
+    static func alertEvent(_ row: Row) throws -> AlertEvent {
+        AlertEvent(id: row["id"], kind: AlertEventKind(rawValue: row["kind"]) ?? .escalated,
+                   at: Rows.date(row["at"]) ?? .distantPast, alert: try Rows.decode(Alert.self, row["document"]))
+    }
+
+    // MARK: Escalation
+
+    /// Every unresolved alert with its events (oldest first) and its session's drug, for the escalation timer.
+    public func unresolvedAlertsWithHistory() async throws -> [(alert: Alert, drug: Drug, history: [AlertEvent])] {
+        try await writer.read { db in
+            let alerts = try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE state != 'resolved' ORDER BY id").map(Rows.alert)
+            guard !alerts.isEmpty else { return [] }
+            let ids = alerts.map(\.id)
+            let events = try Row.fetchAll(
+                db, sql: "SELECT * FROM alert_events WHERE alert_id IN (\(ids.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
+                arguments: StatementArguments(ids)).map(Self.alertEvent)
+            let byAlert = Dictionary(grouping: events, by: \.alert.id)
+            var drugs: [UUID: Drug] = [:]
+            return try alerts.map { alert in
+                if drugs[alert.sessionId] == nil {
+                    drugs[alert.sessionId] = try Self.loadSession(db, id: alert.sessionId).drug
+                }
+                return (alert, drugs[alert.sessionId] ?? .lidocaine, byAlert[alert.id] ?? [])
+            }
+        }
+    }
+
+    /// Applies an escalation step to an alert if it is still due, in one transaction with its audit record and
+    /// alert event; returns the alert after the change, or nil when the alert changed meanwhile and no longer
+    /// needs it (acknowledged, resolved, already escalated).
+    public func escalate(alertId: Int64, profiles: RuleSet, now: Date) async throws -> Alert? {
+        try await committer.write { db in
+            let alert = try self.loadAlert(db, id: alertId)
+            let session = try Self.loadSession(db, id: alert.sessionId)
+            guard let profile = profiles.profiles[session.drug] else { return nil }
+            let history = try Row.fetchAll(db, sql: "SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id", arguments: [alertId])
+                .map(Self.alertEvent)
+            guard let step = AlertPolicy.escalation(for: alert, history: history, spec: profile.resolvedEscalation, now: now) else {
+                return nil
+            }
+            let next = AlertPolicy.applying(step, to: alert, now: now)
+            try db.execute(
+                sql: "UPDATE alerts SET priority = ?, state = ?, escalation_level = ?, updated_at = ? WHERE id = ?",
+                arguments: [next.priority.rawValue, next.state.rawValue, next.escalationLevel, Rows.time(now), alertId])
+            let updated = try self.loadAlert(db, id: alertId)
+            try self.auditAlert("alert.escalate", updated, session: session, actor: .daemon, db: db, now: now)
+            return updated
+        }
+    }
+}

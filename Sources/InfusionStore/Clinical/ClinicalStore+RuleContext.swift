@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import InfusionCore
+
+extension ClinicalStore {
+    /// The part of a session's event log the rules can need, loaded cheaply: every start, action, timer and system
+    /// event and every observation that changed the session's state (they drive delivery and pauses), observations
+    /// that recorded symptoms (trend rules), and observations from `observedSince` on (artefact confirmation).
+    /// Other observations are left out: no rule, dose or prediction depends on them. With `beforeSequence`, only
+    /// events recorded before that one (the history an event was evaluated with, for replay).
+    func sessionHistory(_ db: Database, session: Session, observedSince: Date?, beforeSequence: Int64? = nil) throws -> SessionHistory {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT e.sequence, e.kind, e.recorded_at, e.occurred_at, e.body,
+                   CASE WHEN e.kind != 'observation' OR EXISTS (
+                       SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop'))
+                   THEN json_extract(e.response, '$.session.state') END AS state_after
+            FROM events e
+            WHERE e.session_id = ? AND e.sequence < ?
+              AND (e.kind != 'observation'
+                   OR json_extract(e.body, '$.symptoms') IS NOT NULL
+                   OR e.occurred_at >= ?
+                   OR EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop')))
+            ORDER BY e.sequence
+            """, arguments: [session.id.uuidString, beforeSequence ?? Int64.max, observedSince.map(Rows.time) ?? "9999"])
+        var entries: [SessionHistory.Entry] = []
+        var state = SessionState.running
+        for row in rows {
+            let kind = ClinicalEventKind(rawValue: row["kind"]) ?? .observation
+            let body: String = row["body"]
+            if let text: String = row["state_after"], let after = SessionState(rawValue: text) { state = after }
+            let payload: SessionHistory.Entry.Payload
+            switch kind {
+            case .start: payload = .start(try Rows.decode(StartSessionRequest.self, body))
+            case .observation: payload = .observation(try Rows.decode(ObservationRequest.self, body))
+            case .action: payload = .action(try Rows.decode(ActionRequest.self, body))
+            case .system:
+                guard let event = try? Rows.decode(SystemEvent.self, body) else { continue }
+                payload = .system(event)
+            case .timer, .decision:
+                // Their bodies mean nothing to the rules; their effect on the session is its state afterwards.
+                payload = .unread
+            }
+            entries.append(SessionHistory.Entry(
+                sequence: row["sequence"], recordedAt: Rows.date(row["recorded_at"]) ?? session.startedAt,
+                occurredAt: Rows.date(row["occurred_at"]) ?? session.startedAt, stateAfter: state, payload: payload))
+        }
+        return SessionHistory(entries: entries)
+    }
+
+    /// A session and the history its rules read, as of now or as of just before event `beforeSequence` (for a
+    /// replay, with every observation from `observedSince` on loaded).
+    public func ruleSnapshot(
+        sessionId: UUID, beforeSequence: Int64? = nil, observedSince: Date? = nil
+    ) async throws -> (session: Session, history: SessionHistory) {
+        try await writer.read { db in
+            let session = try Self.loadSession(db, id: sessionId)
+            return (session, try self.sessionHistory(db, session: session, observedSince: observedSince, beforeSequence: beforeSequence))
+        }
+    }
+
+    /// The context the rules see for an observation, an action or a daemon check of `session` at `now`.
+    /// `current` is appended to the stored history (the action being applied, with its resulting state).
+    func ruleContext(
+        _ db: Database, session: Session, profile: RuleProfile, now: Date, observation: ObservationRequest? = nil,
+        otherSessionStop: SystemEvent? = nil, current: SessionHistory.Entry? = nil
+    ) throws -> RuleContext {
+        let window = profile.rules.compactMap(\.confirmWithinSeconds).max()
+        let since = observation.flatMap { observation in window.map { observation.observedAt.addingTimeInterval(-$0) } }
+        var history = try sessionHistory(db, session: session, observedSince: since)
+        if let current { history = history.appending(current) }
+        return RuleContext(session: session, at: now, observation: observation, otherSessionStop: otherSessionStop,
+                           history: history, pharmacokinetics: profile.resolvedPharmacokinetics)
+    }
+
+    /// The profile's rules evaluated right after an action, with the action (and the state it leaves) as the last
+    /// entry of the history, so a new rate or bolus counts at once.
+    func ruleDecisions(_ db: Database, afterAction request: ActionRequest, session: Session, profile: RuleProfile, now: Date) throws -> [Decision] {
+        let last = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM events WHERE session_id = ?",
+                                      arguments: [session.id.uuidString]) ?? 0
+        let entry = SessionHistory.Entry(sequence: last + 1, recordedAt: now, occurredAt: now, stateAfter: session.state,
+                                         payload: .action(request))
+        let context = try ruleContext(db, session: session, profile: profile, now: now, current: entry)
+        return RuleEngine.evaluate(profile.rules, context: context)
+    }
+
+    /// The delivered dose and predicted plasma level of a session at `now`, computed from its events.
+    func doseAndPrediction(_ db: Database, session: Session, ruleSet: RuleSet, now: Date) throws -> (DeliveredDose?, PlasmaPrediction?) {
+        let settings = ruleSet.profiles[session.drug]?.resolvedPharmacokinetics ?? .standard(for: session.drug)
+        let history = try sessionHistory(db, session: session, observedSince: nil)
+        guard history.start != nil else { return (nil, nil) }
+        let plan = DeliveryPlan(session: session, history: history)
+        // After the session closes the figures are frozen at the close; a closed session delivers nothing more.
+        let at = session.closedAt.map { min($0, now) } ?? now
+        return (plan.delivered(at: at), PlasmaPredictor.predict(session: session, plan: plan, settings: settings, at: at))
+    }
+}
