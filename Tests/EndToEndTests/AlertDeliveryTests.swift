@@ -122,11 +122,11 @@ struct AlertDeliveryTests {
         resumer.cancel()
 
         // The same with curl, as an operator would watch it.
-        let curl = try DaemonProcess.run("/usr/bin/curl", ["-N", "-s", "--max-time", "3", "--unix-socket", daemon.socketPath,
+        let curl = try await DaemonProcess.run("/usr/bin/curl", ["-N", "-s", "--max-time", "3", "--unix-socket", daemon.socketPath,
                                                             "-H", "Last-Event-ID: \(lastSeen)", "http://localhost/v1/alerts/stream"])
         #expect(curl.stdout.contains("id: \(lastSeen + 1)\nevent: alert."))
         #expect(!curl.stdout.contains("id: \(lastSeen)\n"))
-        let badResume = try DaemonProcess.run("/usr/bin/curl", ["-s", "--unix-socket", daemon.socketPath, "-H", "Last-Event-ID: soon", "http://localhost/v1/alerts/stream"])
+        let badResume = try await DaemonProcess.run("/usr/bin/curl", ["-s", "--unix-socket", daemon.socketPath, "-H", "Last-Event-ID: soon", "http://localhost/v1/alerts/stream"])
         #expect(badResume.stdout.contains("request.badHeader"))
 
         #expect(try await daemon.replayDifferences().isEmpty)
@@ -154,7 +154,7 @@ struct AlertDeliveryTests {
         }
         #expect(await DaemonProcess.wait(for: curl.process, timeout: .seconds(5)) == 0)
         for follower in followers { follower.cancel() }
-        let stop = try DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "SELECT CAST(record AS TEXT) FROM audit_records ORDER BY seq DESC LIMIT 1"])
+        let stop = try await DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "SELECT CAST(record AS TEXT) FROM audit_records ORDER BY seq DESC LIMIT 1"])
         #expect(stop.stdout.contains("\"action\":\"daemon.stop\"") && stop.stdout.contains("\"graceful\":true"))
     }
 
@@ -173,17 +173,17 @@ struct AlertDeliveryTests {
         let events = try lines.map { try WireJSON.decoder().decode(AlertEvent.self, from: Data($0.utf8)) }
         #expect(events.map(\.kind) == [.raised, .acknowledged])
 
-        let text = try daemon.ctl(["alerts", "watch", "--after", "0", "--count", "1"])
+        let text = try await daemon.ctl(["alerts", "watch", "--after", "0", "--count", "1"])
         #expect(text.status == 0 && text.stdout.contains("raised") && text.stdout.contains("L10"))
 
-        let replay = try daemon.ctl(["sessions", "replay", "--all"])
+        let replay = try await daemon.ctl(["sessions", "replay", "--all"])
         #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("No differences"))
-        let one = try daemon.ctl(["sessions", "replay", session.id.uuidString, "--format", "json"])
+        let one = try await daemon.ctl(["sessions", "replay", session.id.uuidString, "--format", "json"])
         #expect(try WireJSON.decoder().decode(ReplayReport.self, from: Data(one.stdout.utf8)).identical)
-        let unknown = try daemon.ctl(["sessions", "replay", UUID().uuidString])
+        let unknown = try await daemon.ctl(["sessions", "replay", UUID().uuidString])
         #expect(unknown.status == 1 && unknown.stderr.contains("session.notFound"))
-        let show = try daemon.ctl(["sessions", "show", session.id.uuidString])
+        let show = try await daemon.ctl(["sessions", "show", session.id.uuidString])
         #expect(show.stdout.contains("Next observation"))
         #expect(await daemon.terminate() == 0)
     }

@@ -48,7 +48,7 @@ struct AuditTrailTests {
         try await daemon.start()
         _ = try await Self.activity(daemon.client)
 
-        let pubkey = try daemon.ctl(["audit", "pubkey"])
+        let pubkey = try await daemon.ctl(["audit", "pubkey"])
         #expect(pubkey.status == 0, "\(pubkey.stderr)")
         let key = pubkey.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(key.split(separator: "+").count >= 3)
@@ -58,7 +58,7 @@ struct AuditTrailTests {
         #expect(keyMode == 0o600)
 
         let export = "\(daemon.folder)/audit.jsonl"
-        let exported = try daemon.ctl(["audit", "export", "--format", "jsonl", "-o", export, "--by", "auditor-3"])
+        let exported = try await daemon.ctl(["audit", "export", "--format", "jsonl", "-o", export, "--by", "auditor-3"])
         #expect(exported.status == 0, "\(exported.stderr)")
         #expect(exported.stderr.contains("exported"))
         #expect(FileManager.default.fileExists(atPath: "\(export).checkpoint"))
@@ -66,38 +66,38 @@ struct AuditTrailTests {
         #expect(lines.last?.contains("\"action\":\"audit.export\"") == true)
         #expect(lines.last?.contains("\"person\":\"auditor-3\"") == true)
 
-        let verified = try daemon.ctl(["audit", "verify", "--file", export, "--pubkey", keyFile])
+        let verified = try await daemon.ctl(["audit", "verify", "--file", export, "--pubkey", keyFile])
         #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
         #expect(verified.stdout.contains("OK"))
 
         for format in ["csv", "fhir"] {
-            let other = try daemon.ctl(["audit", "export", "--format", format, "-o", "\(daemon.folder)/audit.\(format)"])
+            let other = try await daemon.ctl(["audit", "export", "--format", format, "-o", "\(daemon.folder)/audit.\(format)"])
             #expect(other.status == 0, "\(format): \(other.stderr)")
         }
-        let partial = try daemon.ctl(["audit", "export", "--from", "3", "--to", "9", "-o", "\(daemon.folder)/part.jsonl"])
+        let partial = try await daemon.ctl(["audit", "export", "--from", "3", "--to", "9", "-o", "\(daemon.folder)/part.jsonl"])
         #expect(partial.status == 0 && FileManager.default.fileExists(atPath: "\(daemon.folder)/part.jsonl.prefix"))
-        let partialVerified = try daemon.ctl(["audit", "verify", "--file", "\(daemon.folder)/part.jsonl", "--pubkey", key])
+        let partialVerified = try await daemon.ctl(["audit", "verify", "--file", "\(daemon.folder)/part.jsonl", "--pubkey", key])
         #expect(partialVerified.status == 0, "\(partialVerified.stdout) \(partialVerified.stderr)")
 
         // An export line edited: named, exit 1.
         var edited = lines.map(String.init)
         edited[3] = edited[3].replacingOccurrences(of: "nurse-042", with: "nurse-043")
         try (edited.joined(separator: "\n") + "\n").write(toFile: export, atomically: true, encoding: .utf8)
-        let caught = try daemon.ctl(["audit", "verify", "--file", export, "--pubkey", keyFile])
+        let caught = try await daemon.ctl(["audit", "verify", "--file", export, "--pubkey", keyFile])
         #expect(caught.status == 1)
         #expect(caught.stdout.contains("[edited]") && caught.stdout.contains("record 4"), "\(caught.stdout)")
 
         // The live verify and, after a clean stop, the database file offline; then a record edited in the file.
-        #expect(try daemon.ctl(["audit", "verify"]).status == 0)
+        #expect(try await daemon.ctl(["audit", "verify"]).status == 0)
         #expect(await daemon.terminate() == 0)
-        let offline = try daemon.ctl(["audit", "verify", "--db", daemon.databasePath, "--pubkey", keyFile])
+        let offline = try await daemon.ctl(["audit", "verify", "--db", daemon.databasePath, "--pubkey", keyFile])
         #expect(offline.status == 0, "\(offline.stdout) \(offline.stderr)")
-        let tampered = try DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, """
+        let tampered = try await DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, """
             DROP TRIGGER audit_records_no_update;
             UPDATE audit_records SET record = CAST(REPLACE(CAST(record AS TEXT), '"outcome":"success"', '"outcome":"failure"') AS BLOB) WHERE seq = 5;
             """])
         #expect(tampered.status == 0, "\(tampered.stderr)")
-        let broken = try daemon.ctl(["audit", "verify", "--db", daemon.databasePath, "--pubkey", keyFile])
+        let broken = try await daemon.ctl(["audit", "verify", "--db", daemon.databasePath, "--pubkey", keyFile])
         #expect(broken.status == 1)
         #expect(broken.stdout.contains("[edited]") && broken.stdout.contains("record 5"), "\(broken.stdout)")
     }
@@ -131,7 +131,7 @@ struct AuditTrailTests {
         }
         #expect(detail["previousStop"] == "unclean")
         #expect((last["treeSize"]?.numberValue ?? 0) >= Double(checkpoint.treeSize))
-        #expect(try daemon.ctl(["audit", "verify"]).status == 0)
+        #expect(try await daemon.ctl(["audit", "verify"]).status == 0)
 
         // A clean stop is recognised as clean at the next start.
         #expect(await daemon.terminate() == 0)
@@ -150,14 +150,14 @@ struct AuditTrailTests {
         try await daemon.start()
         let client = daemon.client
         _ = try await Self.activity(client)
-        let key = try daemon.ctl(["audit", "pubkey"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = try await daemon.ctl(["audit", "pubkey"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let export = "\(daemon.folder)/old.jsonl"
-        #expect(try daemon.ctl(["audit", "export", "-o", export]).status == 0)
+        #expect(try await daemon.ctl(["audit", "export", "-o", export]).status == 0)
         let note = try String(contentsOfFile: "\(export).checkpoint", encoding: .utf8)
         let exportedSize = try #require(Int64(note.split(separator: "\n")[1]))
         _ = try await Self.activity(client)
         try await Self.eventually("a checkpoint after the export") { try await client.auditCheckpoint().treeSize > exportedSize }
-        let extended = try daemon.ctl(["audit", "verify", "--previous", "\(export).checkpoint", "--pubkey", key])
+        let extended = try await daemon.ctl(["audit", "verify", "--previous", "\(export).checkpoint", "--pubkey", key])
         #expect(extended.status == 0, "\(extended.stdout) \(extended.stderr)")
         #expect(extended.stdout.contains("OK"))
 
@@ -169,7 +169,7 @@ struct AuditTrailTests {
         blob.append(Data(repeating: 7, count: 64))
         let forgedNote = note.components(separatedBy: "\n\n")[0] + "\n\n— \(parts[0]) \(blob.base64EncodedString())\n"
         try forgedNote.write(toFile: "\(daemon.folder)/forged.checkpoint", atomically: true, encoding: .utf8)
-        let forged = try daemon.ctl(["audit", "verify", "--previous", "\(daemon.folder)/forged.checkpoint", "--pubkey", key])
+        let forged = try await daemon.ctl(["audit", "verify", "--previous", "\(daemon.folder)/forged.checkpoint", "--pubkey", key])
         #expect(forged.status == 1)
         #expect(forged.stdout.contains("[badSignature]"), "\(forged.stdout) \(forged.stderr)")
         #expect(await daemon.terminate() == 0)

@@ -27,8 +27,8 @@ struct BackupTests {
     }
 
     /// The event ids stored in a database file, read with the sqlite3 shell.
-    static func storedEventIds(in path: String) throws -> Set<String> {
-        let result = try DaemonProcess.run("/usr/bin/sqlite3", ["-readonly", path, "SELECT id FROM events"])
+    static func storedEventIds(in path: String) async throws -> Set<String> {
+        let result = try await DaemonProcess.run("/usr/bin/sqlite3", ["-readonly", path, "SELECT id FROM events"])
         guard result.status == 0 else { throw DaemonError("sqlite3 \(path): \(result.stderr)") }
         return Set(result.stdout.split(separator: "\n").map { $0.uppercased() })
     }
@@ -68,7 +68,7 @@ struct BackupTests {
         for index in 0..<2 {
             let path = "\(daemon.folder)/backup-\(index).sqlite"
             let startedAt = ContinuousClock.now
-            let result = try daemon.ctl(["db", "backup", path, "--format", "json"])
+            let result = try await daemon.ctl(["db", "backup", path, "--format", "json"])
             #expect(result.status == 0, "backup failed: \(result.stderr)")
             backups.append((path, startedAt))
             let countBefore = acknowledged.count
@@ -78,19 +78,19 @@ struct BackupTests {
         try await load.value
         #expect(acknowledged.count > 80)
 
-        let live = try Self.storedEventIds(in: daemon.databasePath)
+        let live = try await Self.storedEventIds(in: daemon.databasePath)
         for backup in backups {
             var info = stat()
             #expect(stat(backup.path, &info) == 0 && info.st_mode & 0o777 == 0o600, "a backup holds patient records: mode 0600")
             #expect(!FileManager.default.fileExists(atPath: backup.path + ".partial"))
-            let copied = try Self.storedEventIds(in: backup.path)
+            let copied = try await Self.storedEventIds(in: backup.path)
             // Everything acknowledged before the backup began is in it; nothing is in it that the live database lacks.
             let required = Set(acknowledged.before(backup.startedAt).map { $0.uuidString.uppercased() })
             #expect(required.isSubset(of: copied), "\(required.subtracting(copied).count) acknowledged observations missing from \(backup.path)")
             #expect(copied.isSubset(of: live))
-            let verify = try daemon.ctl(["audit", "verify", "--db", backup.path])
+            let verify = try await daemon.ctl(["audit", "verify", "--db", backup.path])
             #expect(verify.status == 0, "audit verify --db \(backup.path): \(verify.stdout) \(verify.stderr)")
-            let integrity = try DaemonProcess.run("/usr/bin/sqlite3", ["-readonly", backup.path, "PRAGMA integrity_check"])
+            let integrity = try await DaemonProcess.run("/usr/bin/sqlite3", ["-readonly", backup.path, "PRAGMA integrity_check"])
             #expect(integrity.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
         }
         // Each backup is in the live audit trail, with who took it.
@@ -109,13 +109,13 @@ struct BackupTests {
         defer { Task { await daemon.terminate() } }
         let existing = "\(daemon.folder)/exists.sqlite"
         try Data("keep".utf8).write(to: URL(fileURLWithPath: existing))
-        let refused = try daemon.ctl(["db", "backup", existing])
+        let refused = try await daemon.ctl(["db", "backup", existing])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("--force"))
         #expect(try String(contentsOfFile: existing, encoding: .utf8) == "keep")
-        let forced = try daemon.ctl(["db", "backup", existing, "--force"])
+        let forced = try await daemon.ctl(["db", "backup", existing, "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
-        let restore = try DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusionctl", ["db", "restore", existing])
+        let restore = try await DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusionctl", ["db", "restore", existing])
         #expect(restore.status == 0, "\(restore.stderr)")
         #expect(restore.stdout.contains("infusiond restore \(existing)"))
         #expect(restore.stdout.contains("systemctl stop infusiond"))
@@ -129,9 +129,9 @@ struct BackupTests {
         let session = try await daemon.client.startSession(Bedside.start())
         for _ in 0..<30 { _ = try await daemon.client.observe(sessionId: session.id, Bedside.observation(vitals: Vitals(heartRateBpm: 70))) }
         let backup = "\(daemon.folder)/good.sqlite"
-        #expect(try daemon.ctl(["db", "backup", backup]).status == 0)
+        #expect(try await daemon.ctl(["db", "backup", backup]).status == 0)
         // Refused while the daemon serves the socket.
-        let busy = try DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["restore", backup, "--config", daemon.configPath])
+        let busy = try await DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["restore", backup, "--config", daemon.configPath])
         #expect(busy.status != 0)
         #expect(busy.stderr.contains("stop it first"))
         #expect(await daemon.terminate() == 0)
@@ -150,7 +150,7 @@ struct BackupTests {
             #expect("\(error)".contains("infusiond restore"))
         }
 
-        let restored = try DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["restore", backup, "--config", daemon.configPath])
+        let restored = try await DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["restore", backup, "--config", daemon.configPath])
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(restored.stdout.contains("previous file kept as"))
         try await daemon.start()

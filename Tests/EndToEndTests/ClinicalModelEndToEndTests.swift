@@ -12,13 +12,13 @@ struct ClinicalModelEndToEndTests {
         let daemon = try DaemonProcess()
         try await daemon.start()
         let session = try await daemon.client.startSession(Bedside.start())
-        let show = try daemon.ctl(["sessions", "show", session.id.uuidString])
+        let show = try await daemon.ctl(["sessions", "show", session.id.uuidString])
         #expect(show.status == 0, "\(show.stderr)")
         for text in ["Dose so far", "mg/kg", "now 315 mg/h", "Predicted level", "µg/mL", "upper band ×2", "steady state 1.337 µg/mL",
                      "band 2.673 µg/mL", "Rowland 1971"] {
             #expect(show.stdout.contains(text), "sessions show lacks '\(text)':\n\(show.stdout)")
         }
-        let json = try daemon.ctl(["sessions", "show", session.id.uuidString, "--format", "json"])
+        let json = try await daemon.ctl(["sessions", "show", session.id.uuidString, "--format", "json"])
         let detail = try WireJSON.decoder().decode(SessionDetail.self, from: Data(json.stdout.utf8))
         #expect(detail.delivered?.programmedInfusionMgPerHour == 70)
         #expect(detail.prediction?.parameterSet == .rowland)
@@ -33,16 +33,16 @@ struct ClinicalModelEndToEndTests {
         let base = ["sessions", "start", "--patient", "MRN-7002", "--weight-kg", "70", "--rate-mg-per-kg-per-hour", "0.5",
                     "--prescriber", "clin-017", "--by", "nurse-042", "--hr", "72", "--sbp", "128", "--dbp", "78", "--spo2", "98",
                     "--rr", "14", "--qrs", "90", "--pr", "160", "--rhythm", "sinus"]
-        let refused = try daemon.ctl(base + ["--condition", "heartFailure", "--age-years", "75"])
+        let refused = try await daemon.ctl(base + ["--condition", "heartFailure", "--age-years", "75"])
         #expect(refused.status == 1 && refused.stderr.contains("session.reviewRequired"), "\(refused.stderr)")
-        let reviewed = try daemon.ctl(base + ["--condition", "heartFailure", "--age-years", "75",
+        let reviewed = try await daemon.ctl(base + ["--condition", "heartFailure", "--age-years", "75",
                                               "--override-by", "clin-017", "--override-reason", "cardiology agrees", "--format", "json"])
         #expect(reviewed.status == 0, "\(reviewed.stderr)")
         let session = try WireJSON.decoder().decode(Session.self, from: Data(reviewed.stdout.utf8))
         #expect(session.flags == PatientFlags(conditions: [.heartFailure], ageYears: 75))
-        let blocked = try daemon.ctl(base + ["--condition", "conductionBlock"])
+        let blocked = try await daemon.ctl(base + ["--condition", "conductionBlock"])
         #expect(blocked.status == 1 && blocked.stderr.contains("session.contraindicated"), "\(blocked.stderr)")
-        let overridden = try daemon.ctl(base + ["--condition", "conductionBlock", "--contraindication-override-by", "clin-017",
+        let overridden = try await daemon.ctl(base + ["--condition", "conductionBlock", "--contraindication-override-by", "clin-017",
                                                 "--contraindication-override-reason", "paced, cardiology present"])
         #expect(overridden.status == 0, "\(overridden.stderr)")
         #expect(await daemon.terminate() == 0)
@@ -59,9 +59,9 @@ struct ClinicalModelEndToEndTests {
         let ketamine = try await daemon.client.startSession(ketamineRequest)
         let response = try await daemon.client.observe(sessionId: lidocaine.id, Bedside.observation([.visualDisturbance]))
         #expect(response.session.state == .stopped)
-        let show = try daemon.ctl(["sessions", "show", ketamine.id.uuidString])
+        let show = try await daemon.ctl(["sessions", "show", ketamine.id.uuidString])
         #expect(show.stdout.contains("stopped") && show.stdout.contains("X01"), "\(show.stdout)")
-        let verify = try daemon.ctl(["audit", "verify"])
+        let verify = try await daemon.ctl(["audit", "verify"])
         #expect(verify.status == 0)
         #expect(try await daemon.replayDifferences().isEmpty)
         #expect(await daemon.terminate() == 0)

@@ -62,7 +62,7 @@ struct ClinicalWorkflowTests {
         #expect(try await daemon.replayDifferences().isEmpty)
 
         #expect(await daemon.terminate() == 0)
-        let stopRecord = try DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "SELECT CAST(record AS TEXT) FROM audit_records ORDER BY seq DESC LIMIT 1"])
+        let stopRecord = try await DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "SELECT CAST(record AS TEXT) FROM audit_records ORDER BY seq DESC LIMIT 1"])
         #expect(stopRecord.stdout.contains("\"action\":\"daemon.stop\""))
     }
 
@@ -96,7 +96,7 @@ struct ClinicalWorkflowTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: daemon.socketPath)
         #expect((attributes[.posixPermissions] as? Int) == 0o660)
 
-        let second = try DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["serve", "--config", daemon.configPath])
+        let second = try await DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["serve", "--config", daemon.configPath])
         #expect(second.status != 0)
         #expect(second.stderr.contains("already serving"))
         #expect(try await daemon.client.health().status == "ok")
@@ -110,17 +110,17 @@ struct ClinicalWorkflowTests {
         try await daemon.start()
         _ = try await daemon.client.startSession(Bedside.start())
         #expect(await daemon.terminate() == 0)
-        let delete = try DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "DELETE FROM audit_records"])
+        let delete = try await DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "DELETE FROM audit_records"])
         #expect(delete.status != 0)
         #expect(delete.stderr.contains("append-only"))
-        let update = try DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "UPDATE events SET recorded_by = 'x'"])
+        let update = try await DaemonProcess.run("/usr/bin/sqlite3", [daemon.databasePath, "UPDATE events SET recorded_by = 'x'"])
         #expect(update.status != 0)
     }
 
     @Test("a bad config file stops the daemon before it serves, naming file and line")
     func badConfig() async throws {
         let daemon = try DaemonProcess(extraConfig: "sockedMode: \"0600\"\n")
-        let result = try DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["serve", "--config", daemon.configPath])
+        let result = try await DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["serve", "--config", daemon.configPath])
         #expect(result.status == 78)
         #expect(result.stderr.contains("\(daemon.configPath):4: unknown setting 'sockedMode'"))
     }

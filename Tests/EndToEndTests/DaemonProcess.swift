@@ -55,15 +55,18 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardError = log
         try process.run()
         self.process = process
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
+        // The last try comes after the deadline, so a poll that was itself held up on a busy machine still counts.
+        let deadline = Date().addingTimeInterval(60)
+        while true {
             if !process.isRunning {
                 throw DaemonError("infusiond exited with \(process.terminationStatus) before serving:\n\(self.log)")
             }
+            let pastDeadline = Date() >= deadline
             if (try? await client.health()) != nil { return }
+            if pastDeadline { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw DaemonError("infusiond did not answer within 30 s:\n\(self.log)")
+        throw DaemonError("infusiond did not answer within 60 s:\n\(self.log)")
     }
 
     /// Sends SIGTERM and waits for the exit status (nil if it did not exit within the timeout).
@@ -86,12 +89,22 @@ final class DaemonProcess: @unchecked Sendable {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Runs `infusionctl` against this daemon and returns its exit code and output.
-    func ctl(_ arguments: [String], socket: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        try Self.run("\(Self.binaryFolder)/infusionctl", arguments + ["--socket", socket ?? socketPath])
+    func ctl(_ arguments: [String], socket: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await Self.run("\(Self.binaryFolder)/infusionctl", arguments + ["--socket", socket ?? socketPath])
     }
 
-    /// Runs a program and collects its output.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs a program and collects its output. The wait happens on a dispatch thread, never on the test runner's
+    /// few cooperative threads: blocking those stalls every other test's polling and fails them for nothing.
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(executable, arguments) })
+            }
+        }
+    }
+
+    /// The same, waiting on the calling thread: only for `defer` clean-ups, which cannot await.
+    static func runBlocking(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -101,8 +114,12 @@ final class DaemonProcess: @unchecked Sendable {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // Both pipes are drained at once: a program that fills one while the other is read would never finish.
+        let stderrReader = DispatchGroup()
+        nonisolated(unsafe) var stderr = Data()
+        DispatchQueue.global().async(group: stderrReader) { stderr = err.fileHandleForReading.readDataToEndOfFile() }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        stderrReader.wait()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }

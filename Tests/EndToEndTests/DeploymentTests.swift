@@ -11,15 +11,15 @@ struct DeploymentTests {
     static let analyze = "/usr/bin/systemd-analyze"
 
     /// A scratch folder removed by the caller.
-    static func scratch() throws -> String {
+    static func scratch() async throws -> String {
         let path = "/tmp/ie-deploy-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
     /// The overall exposure `systemd-analyze security --offline=true` prints for a unit file.
-    static func exposure(of unit: String, root: String? = nil) throws -> Double {
-        let result = try DaemonProcess.run(analyze, ["security", "--offline=true", "--no-pager"] + (root.map { ["--root=\($0)"] } ?? []) + [unit])
+    static func exposure(of unit: String, root: String? = nil) async throws -> Double {
+        let result = try await DaemonProcess.run(analyze, ["security", "--offline=true", "--no-pager"] + (root.map { ["--root=\($0)"] } ?? []) + [unit])
         let line = (result.stdout + result.stderr).split(separator: "\n").first { $0.contains("Overall exposure level for") }
         guard let line, let number = line.split(separator: ":").last?.split(separator: " ").first, let value = Double(number) else {
             throw DaemonError("no exposure level in: \(result.stdout) \(result.stderr)")
@@ -29,27 +29,27 @@ struct DeploymentTests {
 
     /// Adds what `systemd-analyze verify --root` needs besides the package's own files: the host's unit files
     /// (sysinit.target, multi-user.target, …) and the `kill` that ExecReload runs.
-    static func completeForVerify(_ root: String) throws {
+    static func completeForVerify(_ root: String) async throws {
         let units = "\(root)/usr/lib/systemd/system"
         try FileManager.default.createDirectory(atPath: units, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/systemd/system")
         where !FileManager.default.fileExists(atPath: "\(units)/\(name)") {
-            _ = try DaemonProcess.run("/bin/cp", ["-a", "/usr/lib/systemd/system/\(name)", "\(units)/\(name)"])
+            _ = try await DaemonProcess.run("/bin/cp", ["-a", "/usr/lib/systemd/system/\(name)", "\(units)/\(name)"])
         }
         if !FileManager.default.fileExists(atPath: "\(root)/bin") {
             try FileManager.default.createSymbolicLink(atPath: "\(root)/bin", withDestinationPath: "usr/bin")
         }
-        _ = try DaemonProcess.run("/bin/cp", ["/usr/bin/kill", "\(root)/usr/bin/kill"])
+        _ = try await DaemonProcess.run("/bin/cp", ["/usr/bin/kill", "\(root)/usr/bin/kill"])
     }
 
     /// Runs scripts/install.sh with the already built binaries.
-    static func install(prefix: String, destdir: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        try DaemonProcess.run("/bin/bash", ["\(Self.root)/scripts/install.sh", "--prefix", prefix, "--destdir", destdir,
+    static func install(prefix: String, destdir: String) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await DaemonProcess.run("/bin/bash", ["\(Self.root)/scripts/install.sh", "--prefix", prefix, "--destdir", destdir,
                                             "--bin-dir", DaemonProcess.binaryFolder])
     }
 
     /// The shipped paths docs/OPERATIONS.md promises (its "Installed files" table).
-    static func documentedPaths() throws -> [String] {
+    static func documentedPaths() async throws -> [String] {
         let text = try String(contentsOfFile: "\(root)/docs/OPERATIONS.md", encoding: .utf8)
         let section = try #require(text.components(separatedBy: "## Installed files").dropFirst().first?
             .components(separatedBy: "Made at run time").first)
@@ -60,32 +60,32 @@ struct DeploymentTests {
     }
 
     @Test("systemd-analyze security scores the shipped unit at 2.0 or lower")
-    func securityScore() throws {
+    func securityScore() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.analyze) else {
             print("skipped: systemd-analyze is missing (apt-get install systemd)")
             return
         }
-        let exposure = try Self.exposure(of: "\(Self.root)/systemd/infusiond.service")
+        let exposure = try await Self.exposure(of: "\(Self.root)/systemd/infusiond.service")
         #expect(exposure <= 2.0, "exposure \(exposure)")
     }
 
     @Test("installed into a scratch root, the unit passes systemd-analyze verify and still scores 2.0 or lower")
-    func installedUnitVerifies() throws {
+    func installedUnitVerifies() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.analyze) else {
             print("skipped: systemd-analyze is missing (apt-get install systemd)")
             return
         }
-        let root = try Self.scratch()
+        let root = try await Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let installed = try Self.install(prefix: "/usr", destdir: root)
+        let installed = try await Self.install(prefix: "/usr", destdir: root)
         #expect(installed.status == 0, "\(installed.stderr)")
-        try Self.completeForVerify(root)
+        try await Self.completeForVerify(root)
         let unit = "\(root)/usr/lib/systemd/system/infusiond.service"
-        let verify = try DaemonProcess.run(Self.analyze, ["verify", "--root=\(root)", unit])
+        let verify = try await DaemonProcess.run(Self.analyze, ["verify", "--root=\(root)", unit])
         #expect(verify.status == 0, "\(verify.stderr)")
         // Warnings (unknown keys, bad values) do not change the exit status; none are allowed either.
         #expect(verify.stderr.isEmpty && verify.stdout.isEmpty, "systemd-analyze verify said: \(verify.stdout)\(verify.stderr)")
-        #expect(try Self.exposure(of: unit, root: root) <= 2.0)
+        #expect(try await Self.exposure(of: unit, root: root) <= 2.0)
         // The unit, sysusers and tmpfiles files agree on the account and the socket group.
         let sysusers = try String(contentsOfFile: "\(root)/usr/lib/sysusers.d/infusiond.conf", encoding: .utf8)
         for group in ["infusiond-clients", "infusiond-station", "infusiond-clinician", "infusiond-auditor", "infusiond-admin", "infusiond-monitor"] {
@@ -100,10 +100,10 @@ struct DeploymentTests {
     }
 
     @Test("install.sh with the default prefix uses /usr/local and /etc, and the unit names the installed binary")
-    func installLocalPrefix() throws {
-        let root = try Self.scratch()
+    func installLocalPrefix() async throws {
+        let root = try await Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let installed = try Self.install(prefix: "/usr/local", destdir: root)
+        let installed = try await Self.install(prefix: "/usr/local", destdir: root)
         #expect(installed.status == 0, "\(installed.stderr)")
         for path in ["/usr/local/bin/infusiond", "/usr/local/bin/infusionctl", "/etc/systemd/system/infusiond.service",
                      "/etc/sysusers.d/infusiond.conf", "/etc/tmpfiles.d/infusiond.conf", "/etc/infusiond/infusiond.yaml",
@@ -115,41 +115,41 @@ struct DeploymentTests {
         #expect(!unit.contains("/usr/bin/infusiond"))
         // A second install keeps an edited config and puts the new example beside it.
         try "logLevel: debug\n".write(toFile: "\(root)/etc/infusiond/infusiond.yaml", atomically: true, encoding: .utf8)
-        #expect(try Self.install(prefix: "/usr/local", destdir: root).status == 0)
+        #expect(try await Self.install(prefix: "/usr/local", destdir: root).status == 0)
         #expect(try String(contentsOfFile: "\(root)/etc/infusiond/infusiond.yaml", encoding: .utf8) == "logLevel: debug\n")
         #expect(FileManager.default.fileExists(atPath: "\(root)/etc/infusiond/infusiond.yaml.new"))
     }
 
     @Test("install.sh refuses unknown arguments and a relative prefix")
-    func installUsage() throws {
-        #expect(try DaemonProcess.run("/bin/bash", ["\(Self.root)/scripts/install.sh", "--frobnicate"]).status == 64)
-        #expect(try DaemonProcess.run("/bin/bash", ["\(Self.root)/scripts/install.sh", "--prefix", "usr"]).status == 64)
+    func installUsage() async throws {
+        #expect(try await DaemonProcess.run("/bin/bash", ["\(Self.root)/scripts/install.sh", "--frobnicate"]).status == 64)
+        #expect(try await DaemonProcess.run("/bin/bash", ["\(Self.root)/scripts/install.sh", "--prefix", "usr"]).status == 64)
     }
 
     @Test("the .deb depends on libsqlite3-0, creates the user, starts nothing, and unpacks to the documented paths")
-    func debianPackage() throws {
+    func debianPackage() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dpkg-deb") else {
             print("skipped: dpkg-deb is missing")
             return
         }
-        let folder = try Self.scratch()
+        let folder = try await Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let package = "\(folder)/infusiond.deb"
-        let built = try DaemonProcess.run("/bin/bash", ["\(Self.root)/scripts/build-deb.sh", "--bin-dir", DaemonProcess.binaryFolder,
+        let built = try await DaemonProcess.run("/bin/bash", ["\(Self.root)/scripts/build-deb.sh", "--bin-dir", DaemonProcess.binaryFolder,
                                                         "--output", package, "--compression", "none"])
         #expect(built.status == 0, "\(built.stderr)")
 
-        let info = try DaemonProcess.run("/usr/bin/dpkg-deb", ["--info", package])
+        let info = try await DaemonProcess.run("/usr/bin/dpkg-deb", ["--info", package])
         #expect(info.stdout.contains("Package: infusiond"))
         let depends = try #require(info.stdout.split(separator: "\n").first { $0.contains("Depends:") })
         #expect(depends.contains("libsqlite3-0"))
         #expect(info.stdout.contains("postinst"))
 
-        let field = { (name: String) in try DaemonProcess.run("/usr/bin/dpkg-deb", ["--field", package, name]).stdout }
-        #expect(try field("Version").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false)
+        let field = { (name: String) in try await DaemonProcess.run("/usr/bin/dpkg-deb", ["--field", package, name]).stdout }
+        #expect(try await field("Version").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false)
 
         let control = "\(folder)/control"
-        #expect(try DaemonProcess.run("/usr/bin/dpkg-deb", ["--control", package, control]).status == 0)
+        #expect(try await DaemonProcess.run("/usr/bin/dpkg-deb", ["--control", package, control]).status == 0)
         let postinst = try String(contentsOfFile: "\(control)/postinst", encoding: .utf8)
         #expect(postinst.contains("systemd-sysusers infusiond.conf"))
         #expect(postinst.contains("useradd"), "a fallback where systemd-sysusers is missing")
@@ -161,13 +161,13 @@ struct DeploymentTests {
         }
         #expect(try String(contentsOfFile: "\(control)/conffiles", encoding: .utf8).contains("/etc/infusiond/infusiond.yaml"))
 
-        let contents = try DaemonProcess.run("/usr/bin/dpkg-deb", ["--contents", package]).stdout
+        let contents = try await DaemonProcess.run("/usr/bin/dpkg-deb", ["--contents", package]).stdout
         let listed = Set(contents.split(separator: "\n").compactMap { line in
             line.split(separator: " ").last.map { String($0.dropFirst(1)) }
         })
         let unpacked = "\(folder)/root"
-        #expect(try DaemonProcess.run("/usr/bin/dpkg-deb", ["-x", package, unpacked]).status == 0)
-        let documented = try Self.documentedPaths()
+        #expect(try await DaemonProcess.run("/usr/bin/dpkg-deb", ["-x", package, unpacked]).status == 0)
+        let documented = try await Self.documentedPaths()
         #expect(documented.count >= 10)
         for path in documented {
             #expect(listed.contains(path), "dpkg-deb --contents does not list \(path)")
@@ -177,7 +177,7 @@ struct DeploymentTests {
         let shippedFiles = listed.filter { !$0.hasSuffix("/") }
         #expect(shippedFiles.subtracting(documented).isEmpty, "undocumented files: \(shippedFiles.subtracting(documented).sorted())")
         // The unpacked daemon runs and checks the unpacked example config.
-        let check = try DaemonProcess.run("\(unpacked)/usr/bin/infusiond", ["check-config", "\(unpacked)/etc/infusiond/infusiond.yaml"])
+        let check = try await DaemonProcess.run("\(unpacked)/usr/bin/infusiond", ["check-config", "\(unpacked)/etc/infusiond/infusiond.yaml"])
         #expect(check.status == 0, "\(check.stderr)")
     }
 }

@@ -12,10 +12,10 @@ import Glibc
 @Suite("Full disk", .serialized)
 struct FullDiskTests {
     /// Mounts a tmpfs of `megabytes` at `path`; nil with the reason when this machine does not allow it.
-    static func mountTmpfs(at path: String, megabytes: Int) throws -> String? {
+    static func mountTmpfs(at path: String, megabytes: Int) async throws -> String? {
         guard getuid() == 0 else { return "needs root to mount a tmpfs (CI runs as root)" }
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let result = try DaemonProcess.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0750", "tmpfs", path])
+        let result = try await DaemonProcess.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0750", "tmpfs", path])
         return result.status == 0 ? nil : "mount -t tmpfs is not permitted here: \(result.stderr)"
     }
 
@@ -41,11 +41,11 @@ struct FullDiskTests {
     func fullDisk() async throws {
         let daemon = try DaemonProcess()
         let volume = "\(daemon.folder)/vol"
-        if let reason = try Self.mountTmpfs(at: volume, megabytes: 8) {
+        if let reason = try await Self.mountTmpfs(at: volume, megabytes: 8) {
             print("skipped: \(reason)")
             return
         }
-        defer { _ = try? DaemonProcess.run("/usr/bin/umount", ["-l", volume]) }
+        defer { _ = try? DaemonProcess.runBlocking("/usr/bin/umount", ["-l", volume]) }
         daemon.environment = ["INFUSIOND_STATE_DIRECTORY": volume]
         try await daemon.start()
         let client = daemon.client

@@ -39,7 +39,7 @@ struct FuzzTests {
             if port == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         let bridgePort = try #require(port, "the loopback bridge did not start")
-        let result = try DaemonProcess.run(Self.schemathesis!, [
+        let result = try await DaemonProcess.run(Self.schemathesis!, [
             "run", Self.repositoryRoot.appending(path: "docs/openapi.yaml").path, "--url", "http://127.0.0.1:\(bridgePort)",
             "--checks", "not_a_server_error",
             // The alert stream never ends by design; its own tests cover it (AlertDeliveryTests).

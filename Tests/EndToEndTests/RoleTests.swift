@@ -30,14 +30,14 @@ struct RoleTests {
 
     /// Creates the accounts and starts a daemon that maps their groups to roles.
     static func setUp() async throws -> DaemonProcess {
-        try SystemAccounts.group(clients)
-        for group in roleGroups.values { try SystemAccounts.group(group) }
-        try SystemAccounts.user(nurse, groups: [clients, "ietest-station"])
-        try SystemAccounts.user(doctor, groups: [clients, "ietest-clinician"])
-        try SystemAccounts.user(auditor, groups: [clients, "ietest-auditor"])
-        try SystemAccounts.user(operator_, groups: [clients, "ietest-admin"])
-        try SystemAccounts.user(outsider, groups: [clients])
-        try SystemAccounts.user(stranger, groups: [])
+        try await SystemAccounts.group(clients)
+        for group in roleGroups.values { try await SystemAccounts.group(group) }
+        try await SystemAccounts.user(nurse, groups: [clients, "ietest-station"])
+        try await SystemAccounts.user(doctor, groups: [clients, "ietest-clinician"])
+        try await SystemAccounts.user(auditor, groups: [clients, "ietest-auditor"])
+        try await SystemAccounts.user(operator_, groups: [clients, "ietest-admin"])
+        try await SystemAccounts.user(outsider, groups: [clients])
+        try await SystemAccounts.user(stranger, groups: [])
         let daemon = try DaemonProcess(extraConfig: config)
         try await daemon.start()
         return daemon
@@ -55,10 +55,10 @@ struct RoleTests {
         #expect(stat(daemon.socketPath, &info) == 0)
         #expect(info.st_mode & 0o777 == 0o660)
         #expect(info.st_gid == SystemAccounts.gid(Self.clients))
-        let refused = try SystemAccounts.curl(as: Self.stranger, socket: daemon.socketPath, "GET", "/v1/health")
+        let refused = try await SystemAccounts.curl(as: Self.stranger, socket: daemon.socketPath, "GET", "/v1/health")
         #expect(refused.curlStatus == 7, "curl should fail to connect: \(refused.stderr)")
         // In the socket group but with no role: connects, and is refused with a reason that names it.
-        let outsider = try SystemAccounts.curl(as: Self.outsider, socket: daemon.socketPath, "GET", "/v1/health")
+        let outsider = try await SystemAccounts.curl(as: Self.outsider, socket: daemon.socketPath, "GET", "/v1/health")
         #expect(outsider.status == 403)
         #expect(outsider.body.contains("access.denied"))
         #expect(outsider.body.contains("uid \(SystemAccounts.uid(Self.outsider)!) (\(Self.outsider))"))
@@ -121,7 +121,7 @@ struct RoleTests {
             Case(user: Self.operator_, method: "GET", path: "/metrics", expected: 200),
         ]
         for test in cases {
-            let reply = try SystemAccounts.curl(as: test.user, socket: daemon.socketPath, test.method, test.path, body: test.body)
+            let reply = try await SystemAccounts.curl(as: test.user, socket: daemon.socketPath, test.method, test.path, body: test.body)
             let label = "\(test.user) \(test.method) \(test.path)"
             #expect(reply.curlStatus == 0, "\(label): curl failed: \(reply.stderr)")
             if let expected = test.expected {
@@ -154,15 +154,15 @@ struct RoleTests {
         let daemon = try await Self.setUp()
         defer { Task { await daemon.terminate() } }
         // Only the socket group: connects, but no role.
-        let bare = try SystemAccounts.curl(as: Self.nurse, primaryGroup: Self.clients, groups: [],
+        let bare = try await SystemAccounts.curl(as: Self.nurse, primaryGroup: Self.clients, groups: [],
                                            socket: daemon.socketPath, "GET", "/v1/sessions")
         #expect(bare.status == 403)
         // The role group as a supplementary group.
-        let withRole = try SystemAccounts.curl(as: Self.nurse, primaryGroup: Self.clients, groups: ["ietest-station"],
+        let withRole = try await SystemAccounts.curl(as: Self.nurse, primaryGroup: Self.clients, groups: ["ietest-station"],
                                                socket: daemon.socketPath, "GET", "/v1/sessions")
         #expect(withRole.status == 200)
         // The role group as the primary group (and the socket group as a supplementary one).
-        let primary = try SystemAccounts.curl(as: Self.outsider, primaryGroup: "ietest-auditor", groups: [Self.clients],
+        let primary = try await SystemAccounts.curl(as: Self.outsider, primaryGroup: "ietest-auditor", groups: [Self.clients],
                                               socket: daemon.socketPath, "GET", "/v1/audit/verify")
         #expect(primary.status == 200)
         #expect(await daemon.terminate() == 0)

@@ -20,9 +20,9 @@ enum SystemAccounts {
 
     /// The gid of a group, creating it if needed.
     @discardableResult
-    static func group(_ name: String) throws -> UInt32 {
+    static func group(_ name: String) async throws -> UInt32 {
         if let gid = gid(name) { return gid }
-        let result = try DaemonProcess.run("/usr/sbin/groupadd", ["--system", name])
+        let result = try await DaemonProcess.run("/usr/sbin/groupadd", ["--system", name])
         // Another process may have created it at the same moment.
         guard let gid = gid(name) else {
             throw DaemonError("groupadd \(name) failed (\(result.status)): \(result.stderr)")
@@ -32,17 +32,17 @@ enum SystemAccounts {
 
     /// The uid of an account whose primary group is its own and which is in `groups`, creating it if needed.
     @discardableResult
-    static func user(_ name: String, groups: [String]) throws -> UInt32 {
-        for group in groups { try self.group(group) }
+    static func user(_ name: String, groups: [String]) async throws -> UInt32 {
+        for group in groups { try await self.group(group) }
         if uid(name) == nil {
-            let result = try DaemonProcess.run("/usr/sbin/useradd", [
+            let result = try await DaemonProcess.run("/usr/sbin/useradd", [
                 "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
             ] + (groups.isEmpty ? [] : ["--groups", groups.joined(separator: ",")]) + [name])
             guard uid(name) != nil else {
                 throw DaemonError("useradd \(name) failed (\(result.status)): \(result.stderr)")
             }
         } else if !groups.isEmpty {
-            _ = try DaemonProcess.run("/usr/sbin/usermod", ["--append", "--groups", groups.joined(separator: ","), name])
+            _ = try await DaemonProcess.run("/usr/sbin/usermod", ["--append", "--groups", groups.joined(separator: ","), name])
         }
         return uid(name)!
     }
@@ -74,7 +74,7 @@ enum SystemAccounts {
     /// Runs curl as `user` with the supplementary groups from the group database (`setpriv --init-groups`), or
     /// exactly `groups` when given (`--groups`, `--clear-groups` when empty), against the daemon's socket.
     static func curl(as user: String, primaryGroup: String? = nil, groups: [String]? = nil, socket: String,
-                     _ method: String, _ path: String, body: String? = nil) throws -> Reply {
+                     _ method: String, _ path: String, body: String? = nil) async throws -> Reply {
         var privileges = ["--reuid=\(user)", "--regid=\(primaryGroup ?? user)"]
         switch groups {
         case nil: privileges.append("--init-groups")
@@ -88,7 +88,7 @@ enum SystemAccounts {
             arguments += ["--header", "Content-Type: application/json", "--data-binary", body]
         }
         arguments.append("http://localhost\(path)")
-        let result = try DaemonProcess.run("/usr/bin/setpriv", arguments)
+        let result = try await DaemonProcess.run("/usr/bin/setpriv", arguments)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         let status = Int(lines.last ?? "") ?? 0
         return Reply(curlStatus: result.status, status: status, body: lines.dropLast().joined(separator: "\n"),

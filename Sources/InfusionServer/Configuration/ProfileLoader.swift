@@ -50,7 +50,7 @@ public enum ProfileLoader {
         guard !profiles.isEmpty else {
             throw ConfigurationError(file: files.first?.name ?? "profiles", line: nil, message: "no drug profiles found")
         }
-        let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let hash = hasher.finalize().lowercaseHex
         var ruleSet = RuleSet(profiles: profiles, hash: hash)
         ruleSet.sources = files.map { ProfileSource(name: ($0.name as NSString).lastPathComponent, contents: $0.contents) }
         return ruleSet

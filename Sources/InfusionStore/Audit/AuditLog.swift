@@ -27,7 +27,7 @@ public enum AuditLog {
 
     /// Hex SHA-256 of some bytes.
     public static func hexSHA256(_ bytes: Data) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: bytes).lowercaseHex
     }
 
     /// Records after `after`, oldest first, at most `limit`.

@@ -2,6 +2,7 @@ import Crypto
 import Dispatch
 import Foundation
 import GRDB
+import InfusionCore
 
 /// What an online backup produced.
 public struct BackupSummary: Sendable, Hashable {
@@ -74,6 +75,6 @@ extension ClinicalDatabase {
             hasher.update(data: chunk)
             bytes += Int64(chunk.count)
         }
-        return (bytes, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return (bytes, hasher.finalize().lowercaseHex)
     }
 }

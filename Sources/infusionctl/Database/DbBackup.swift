@@ -100,7 +100,7 @@ struct DbBackup: AsyncParsableCommand {
             hasher.update(data: chunk)
             bytes += Int64(chunk.count)
         }
-        return (bytes, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return (bytes, hasher.finalize().lowercaseHex)
     }
 
     /// Flushes the folder entry so the rename survives a power cut.
