@@ -12,7 +12,7 @@ public enum AuditLog {
         _ db: Database, action: String, outcome: String = "success", actor: AuditActor, entity: AuditEntity?,
         detail: JSONValue, at time: Date
     ) throws -> AuditEntry {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1")
+        let last = try Row.fetchOne(try db.cachedStatement(sql: "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1"))
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let prevHash: String = last?["hash"] ?? AuditRecord.genesisHash
         let record = AuditRecord(
@@ -21,7 +21,8 @@ public enum AuditLog {
         let bytes = try WireJSON.encode(record)
         let hash = hexSHA256(bytes)
         try AuditTree.appendRecord(db, seq: seq, bytes: bytes)
-        try db.execute(sql: "INSERT INTO audit_records (seq, hash, record) VALUES (?, ?, ?)", arguments: [seq, hash, bytes])
+        try db.cachedStatement(sql: "INSERT INTO audit_records (seq, hash, record) VALUES (?, ?, ?)")
+            .execute(arguments: [seq, hash, bytes])
         return AuditEntry(record: record, hash: hash)
     }
 

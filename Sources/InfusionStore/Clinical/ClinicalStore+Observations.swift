@@ -48,8 +48,9 @@ extension ClinicalStore {
         guard !decisions.isEmpty else { return [] }
         var decisionIds: [String: Int64] = [:]
         for decision in decisions {
-            try db.execute(
-                sql: "INSERT INTO decisions (session_id, event_id, decided_at, rule_id, action, priority, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            try db.cachedStatement(
+                sql: "INSERT INTO decisions (session_id, event_id, decided_at, rule_id, action, priority, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            ).execute(
                 arguments: [session.id.uuidString, event.id.uuidString, Rows.time(now), decision.ruleId,
                             decision.action.rawValue, decision.priority.rawValue, ruleSetHash, try Rows.json(decision)])
             decisionIds[decision.ruleId] = db.lastInsertedRowID
@@ -88,7 +89,7 @@ extension ClinicalStore {
     }
 
     func unresolvedAlerts(_ db: Database, sessionId: UUID) throws -> [Alert] {
-        try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE session_id = ? AND state != 'resolved' ORDER BY id",
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT * FROM alerts WHERE session_id = ? AND state != 'resolved' ORDER BY id"),
                          arguments: [sessionId.uuidString]).map(Rows.alert)
     }
 

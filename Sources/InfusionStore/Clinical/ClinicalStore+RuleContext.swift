@@ -9,7 +9,7 @@ extension ClinicalStore {
     /// Other observations are left out: no rule, dose or prediction depends on them. With `beforeSequence`, only
     /// events recorded before that one (the history an event was evaluated with, for replay).
     func sessionHistory(_ db: Database, session: Session, observedSince: Date?, beforeSequence: Int64? = nil) throws -> SessionHistory {
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT e.sequence, e.kind, e.recorded_at, e.occurred_at, e.body,
                    CASE WHEN e.kind != 'observation' OR EXISTS (
                        SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop'))
@@ -21,7 +21,7 @@ extension ClinicalStore {
                    OR e.occurred_at >= ?
                    OR EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop')))
             ORDER BY e.sequence
-            """, arguments: [session.id.uuidString, beforeSequence ?? Int64.max, observedSince.map(Rows.time) ?? "9999"])
+            """), arguments: [session.id.uuidString, beforeSequence ?? Int64.max, observedSince.map(Rows.time) ?? "9999"])
         var entries: [SessionHistory.Entry] = []
         var state = SessionState.running
         for row in rows {
@@ -30,11 +30,11 @@ extension ClinicalStore {
             if let text: String = row["state_after"], let after = SessionState(rawValue: text) { state = after }
             let payload: SessionHistory.Entry.Payload
             switch kind {
-            case .start: payload = .start(try Rows.decode(StartSessionRequest.self, body))
-            case .observation: payload = .observation(try Rows.decode(ObservationRequest.self, body))
-            case .action: payload = .action(try Rows.decode(ActionRequest.self, body))
+            case .start: payload = .start(try HistoryDocuments.starts.value(for: body, decode: Rows.decoder()))
+            case .observation: payload = .observation(try HistoryDocuments.observations.value(for: body, decode: Rows.decoder()))
+            case .action: payload = .action(try HistoryDocuments.actions.value(for: body, decode: Rows.decoder()))
             case .system:
-                guard let event = try? Rows.decode(SystemEvent.self, body) else { continue }
+                guard let event = try? HistoryDocuments.systemEvents.value(for: body, decode: Rows.decoder()) else { continue }
                 payload = .system(event)
             case .timer, .decision:
                 // Their bodies mean nothing to the rules; their effect on the session is its state afterwards.
@@ -93,4 +93,13 @@ extension ClinicalStore {
         let at = session.closedAt.map { min($0, now) } ?? now
         return (plan.delivered(at: at), PlasmaPredictor.predict(session: session, plan: plan, settings: settings, at: at))
     }
+}
+
+/// The event bodies a session's history is read from, decoded once: every observation reads its session's symptom
+/// observations, actions and start again, and the clinical clock reads them each time a session changes.
+enum HistoryDocuments {
+    static let starts = DecodedTextMemo<StartSessionRequest>(capacity: 2_048)
+    static let observations = DecodedTextMemo<ObservationRequest>(capacity: 8_192)
+    static let actions = DecodedTextMemo<ActionRequest>(capacity: 4_096)
+    static let systemEvents = DecodedTextMemo<SystemEvent>(capacity: 1_024)
 }

@@ -95,7 +95,7 @@ public final class ClinicalStore: Sendable {
     }
 
     static func loadSession(_ db: Database, id: UUID) throws -> Session {
-        guard let row = try Row.fetchOne(db, sql: "SELECT document FROM sessions WHERE id = ?", arguments: [id.uuidString]) else {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT document FROM sessions WHERE id = ?"), arguments: [id.uuidString]) else {
             throw Problem(status: 404, code: "session.notFound", title: "No such session",
                           detail: "There is no session \(id.uuidString); list sessions with GET /v1/sessions?state=all.")
         }
@@ -103,8 +103,7 @@ public final class ClinicalStore: Sendable {
     }
 
     func save(_ session: Session, previous: Session, actor: AuditActor, db: Database, now: Date) throws {
-        try db.execute(
-            sql: "UPDATE sessions SET state = ?, updated_at = ?, document = ? WHERE id = ?",
+        try db.cachedStatement(sql: "UPDATE sessions SET state = ?, updated_at = ?, document = ? WHERE id = ?").execute(
             arguments: [session.state.rawValue, Rows.time(now), try Rows.json(session), session.id.uuidString])
         if session.state != previous.state {
             try AuditLog.append(db, action: "session.state", actor: actor, entity: Self.entity(session), detail: [
@@ -123,7 +122,7 @@ public final class ClinicalStore: Sendable {
         _ db: Database, id: UUID, session: Session, kind: ClinicalEventKind, occurredAt: Date, recordedBy: String,
         body: some Encodable, now: Date
     ) throws -> ClinicalEvent {
-        let sequence = (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM events WHERE session_id = ?",
+        let sequence = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT MAX(sequence) FROM events WHERE session_id = ?"),
                                            arguments: [session.id.uuidString]) ?? 0) + 1
         let bodyJSON = try WireJSON.decoder().decode(JSONValue.self, from: try WireJSON.encode(body))
         return ClinicalEvent(id: id, sessionId: session.id, sequence: sequence, kind: kind, recordedAt: now,
@@ -131,8 +130,9 @@ public final class ClinicalStore: Sendable {
     }
 
     func insert(_ event: ClinicalEvent, response: EventResponse, db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO events (id, session_id, sequence, kind, recorded_at, occurred_at, recorded_by, body, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(
+            sql: "INSERT INTO events (id, session_id, sequence, kind, recorded_at, occurred_at, recorded_by, body, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(
             arguments: [event.id.uuidString, event.sessionId.uuidString, event.sequence, event.kind.rawValue,
                         Rows.time(event.recordedAt), Rows.time(event.occurredAt), event.recordedBy,
                         try Rows.json(event.body), try Rows.json(response)])
@@ -140,7 +140,7 @@ public final class ClinicalStore: Sendable {
 
     /// The stored answer for an event id when the retry's body is identical; `409` when it differs.
     func replay(_ db: Database, eventId: UUID, sessionId: UUID, body: some Encodable) throws -> EventResponse? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT session_id, body, response FROM events WHERE id = ?",
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT session_id, body, response FROM events WHERE id = ?"),
                                          arguments: [eventId.uuidString]) else { return nil }
         let canonical = try Rows.json(try WireJSON.decoder().decode(JSONValue.self, from: try WireJSON.encode(body)))
         guard row["session_id"] == sessionId.uuidString, row["body"] == canonical else {

@@ -16,6 +16,11 @@ enum Rows {
         try WireJSON.decoder().decode(type, from: Data(text.utf8))
     }
 
+    /// `decode` as a function of the text, for memos.
+    static func decoder<T: Decodable>() -> (String) throws -> T {
+        { text in try decode(T.self, text) }
+    }
+
     static func session(_ row: Row) throws -> Session {
         try decode(Session.self, row["document"])
     }

@@ -13,7 +13,7 @@ public enum AuditTree {
 
     /// How many leaves the tree holds.
     public static func size(_ db: Database) throws -> UInt64 {
-        let last = try Int64.fetchOne(db, sql: "SELECT MAX(idx) FROM audit_tree WHERE level = 0")
+        let last = try Int64.fetchOne(try db.cachedStatement(sql: "SELECT MAX(idx) FROM audit_tree WHERE level = 0"))
         return last.map { UInt64($0) + 1 } ?? 0
     }
 
@@ -107,13 +107,13 @@ public enum AuditTree {
     }
 
     private static func node(_ db: Database, level: Int, index: UInt64) throws -> Data? {
-        try Data.fetchOne(db, sql: "SELECT hash FROM audit_tree WHERE level = ? AND idx = ?",
+        try Data.fetchOne(try db.cachedStatement(sql: "SELECT hash FROM audit_tree WHERE level = ? AND idx = ?"),
                           arguments: [level, Int64(index)])
     }
 
     private static func insert(_ db: Database, level: Int, index: UInt64, hash: Data) throws {
-        try db.execute(sql: "INSERT INTO audit_tree (level, idx, hash) VALUES (?, ?, ?)",
-                       arguments: [level, Int64(index), hash])
+        try db.cachedStatement(sql: "INSERT INTO audit_tree (level, idx, hash) VALUES (?, ?, ?)")
+            .execute(arguments: [level, Int64(index), hash])
     }
 }
 
