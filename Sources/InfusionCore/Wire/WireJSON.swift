@@ -37,9 +37,15 @@ public enum WireJSON {
         var seconds = time_t((totalMilliseconds - Int64(milliseconds)) / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), milliseconds)
+        let year = Int(parts.tm_year) + 1900
+        guard (0...9999).contains(year) else {
+            return String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, Int(parts.tm_mon) + 1,
+                Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), milliseconds)
+        }
+        return TimestampText.format(year: year, month: Int(parts.tm_mon) + 1, day: Int(parts.tm_mday),
+                                    hour: Int(parts.tm_hour), minute: Int(parts.tm_min), second: Int(parts.tm_sec),
+                                    millisecond: milliseconds)
     }
 
     /// A time truncated to whole milliseconds, the precision the API and the database keep.
@@ -49,6 +55,12 @@ public enum WireJSON {
 
     /// Parses an RFC 3339 time with or without fractional seconds and with any offset.
     public static func parseTimestamp(_ text: String) -> Date? {
+        if let date = TimestampText.parseUTC(text) { return date }
+        return parseAnyTimestamp(text)
+    }
+
+    /// The general RFC 3339 parser behind `parseTimestamp`, for every form the fast path does not take.
+    static func parseAnyTimestamp(_ text: String) -> Date? {
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)
     }
