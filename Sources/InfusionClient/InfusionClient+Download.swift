@@ -24,15 +24,26 @@ extension InfusionClient {
     public func downloadBackup(
         into file: FileHandle, progress: @escaping @Sendable (Int64) -> Void = { _ in }
     ) async throws -> DownloadHead {
+        try await download(method: .POST, path: "/v1/admin/backup",
+                           headers: [("Accept", "application/vnd.sqlite3, application/problem+json"), ("Content-Length", "0")],
+                           into: file) { _, received in progress(received) }
+    }
+
+    /// Sends a request without a body and writes a successful response's body into `file` chunk by chunk (constant
+    /// memory, whatever the size); a refusal is thrown as its problem and nothing is written. `received` is called
+    /// with each chunk and the bytes so far. Allows an hour rather than the usual timeout: a large export or backup
+    /// takes a while.
+    func download(
+        method: HTTPMethod, path: String, headers extra: [(String, String)], into file: FileHandle,
+        received: @escaping @Sendable (_ chunk: ByteBufferView, _ total: Int64) -> Void
+    ) async throws -> DownloadHead {
         var fields = HTTPHeaders()
         fields.add(name: "Host", value: "localhost")
         fields.add(name: "User-Agent", value: "infusion-client")
-        fields.add(name: "Accept", value: "application/vnd.sqlite3, application/problem+json")
         fields.add(name: "Connection", value: "close")
-        fields.add(name: "Content-Length", value: "0")
-        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/v1/admin/backup", headers: fields)
+        for (name, value) in extra { fields.replaceOrAdd(name: name, value: value) }
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: fields)
         let socketPath = self.socketPath
-        // A backup of a large database takes a while; allow an hour rather than the usual request timeout.
         let channel = try await connect(before: .now + .seconds(3600))
         do {
             return try await channel.executeThenClose { inbound, outbound in
@@ -40,7 +51,7 @@ extension InfusionClient {
                 try await outbound.write(.end(nil))
                 var responseHead: HTTPResponseHead?
                 var errorBody = ByteBuffer()
-                var received: Int64 = 0
+                var total: Int64 = 0
                 for try await part in inbound {
                     switch part {
                     case .head(let value):
@@ -50,9 +61,9 @@ extension InfusionClient {
                             errorBody.writeBuffer(&chunk)
                             continue
                         }
-                        received += Int64(chunk.readableBytes)
+                        total += Int64(chunk.readableBytes)
                         try file.write(contentsOf: Data(chunk.readableBytesView))
-                        progress(received)
+                        received(chunk.readableBytesView, total)
                     case .end:
                         guard let finished = responseHead else {
                             throw InfusionClientError.connectionLost(path: socketPath, underlying: nil)

@@ -20,12 +20,7 @@ public struct AuditCheckpointer: Service {
 
     public func run() async throws {
         await checkpoint(reason: "start", onlyIfGrown: false)
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: self.interval) } catch { return }
-                await self.checkpoint(reason: "periodic", onlyIfGrown: true)
-            }
-        }
+        await runPeriodically(every: interval, startingNow: false) { await self.checkpoint(reason: "periodic", onlyIfGrown: true) }
     }
 
     /// Signs and stores one checkpoint; with `onlyIfGrown`, only when records were added since the last one.

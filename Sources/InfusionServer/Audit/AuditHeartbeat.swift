@@ -19,12 +19,7 @@ public struct AuditHeartbeat: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await Task.sleep(for: self.interval) } catch { return }
-                await self.beat()
-            }
-        }
+        await runPeriodically(every: interval, startingNow: false) { await self.beat() }
     }
 
     /// Writes one heartbeat record.

@@ -32,12 +32,7 @@ public final class ClinicalClockTimer: Service, Sendable {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                _ = await self.tick()
-                do { try await Task.sleep(for: self.interval) } catch { return }
-            }
-        }
+        await runPeriodically(every: interval, startingNow: true) { _ = await self.tick() }
     }
 
     /// One look at every delivering session; returns the events it recorded.

@@ -19,12 +19,7 @@ public struct EscalationTimer: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                _ = await self.tick()
-                do { try await Task.sleep(for: self.interval) } catch { return }
-            }
-        }
+        await runPeriodically(every: interval, startingNow: true) { _ = await self.tick() }
     }
 
     /// One look at every unresolved alert; returns the alerts it escalated.
