@@ -87,6 +87,12 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "The running daemon's pid, for its RSS when --socket is given.")
     var daemonPid: Int32?
 
+    @Option(help: ArgumentHelp("Write the started daemon's log here (--scenario load and memory).", valueName: "file"))
+    var daemonLog: String?
+
+    @Option(help: "The started daemon's log level (with --daemon-log).")
+    var daemonLogLevel = "notice"
+
     @Option(help: "text for people, json for programs.")
     var format: ReportFormat = .text
 
@@ -125,7 +131,7 @@ struct BenchCommand: AsyncParsableCommand {
         if let socket {
             daemon = BenchDaemon(existingSocket: socket, pid: daemonPid)
         } else {
-            daemon = try await BenchDaemon.start()
+            daemon = try await BenchDaemon.start(logLevel: daemonLog == nil ? "warning" : daemonLogLevel, logFile: daemonLog)
         }
         defer { daemon.stop() }
         let progress = Progress(total: observationCount)
@@ -134,7 +140,15 @@ struct BenchCommand: AsyncParsableCommand {
                            observations: observationCount, sessions: sessionCount, symptomPercent: symptomPercent)
         if memory { load.extraStreamClients = streamClients - 1 }
         load.beforeLoad = { rssBeforeLoad.set(daemon.rssBytes) }
-        var report = try await load.run(progress: progress)
+        var report: BenchReport
+        do {
+            report = try await load.run(progress: progress)
+        } catch {
+            if let ended = daemon.exitDescription {
+                progress.note("infusiond \(ended) during the run (an exit status 0 is a graceful stop: SIGTERM or SIGINT from outside, or a service that ended; --daemon-log FILE keeps its log)")
+            }
+            throw error
+        }
         report.scenario = scenario.rawValue
         report.daemonPeakRSSBytes = daemon.peakRSSBytes
         report.daemonRSSBytes = daemon.rssBytes

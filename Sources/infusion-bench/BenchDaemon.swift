@@ -44,7 +44,9 @@ final class BenchDaemon: @unchecked Sendable {
     ///     fresh temporary one that ``stop()`` removes.
     ///   - logLevel: The daemon's log level.
     ///   - captureLog: Keep the daemon's stderr lines with their arrival times (otherwise they go to /dev/null).
-    static func start(folder given: String? = nil, logLevel: String = "warning", captureLog: Bool = false) async throws -> BenchDaemon {
+    ///   - logFile: Write the daemon's stderr to this file instead (when not capturing).
+    static func start(folder given: String? = nil, logLevel: String = "warning", captureLog: Bool = false,
+                      logFile: String? = nil) async throws -> BenchDaemon {
         let binary = besideThisExecutable("infusiond")
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchError("no infusiond beside infusion-bench at \(binary); build it (swift build -c release) or pass --socket")
@@ -64,6 +66,13 @@ final class BenchDaemon: @unchecked Sendable {
             let pipe = Pipe()
             process.standardError = pipe
             log = DaemonLog(pipe: pipe, clock: clock)
+        } else if let logFile {
+            guard FileManager.default.createFile(atPath: logFile, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: logFile) else {
+                throw BenchError("cannot write the daemon log \(logFile)")
+            }
+            process.standardError = handle
+            log = nil
         } else {
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             log = nil
@@ -83,6 +92,13 @@ final class BenchDaemon: @unchecked Sendable {
         }
         daemon.stop()
         throw BenchError("infusiond did not start within 600 s (or exited: status \(process.isRunning ? "running" : "\(process.terminationStatus)"))\(log.map { "; its last lines: \($0.lines.suffix(5).map(\.text).joined(separator: " | "))" } ?? "")")
+    }
+
+    /// How the daemon ended, if a daemon this run started is no longer running.
+    var exitDescription: String? {
+        guard let process, !process.isRunning else { return nil }
+        return process.terminationReason == .uncaughtSignal ? "killed by signal \(process.terminationStatus)"
+            : "exited with status \(process.terminationStatus)"
     }
 
     /// The path of a binary built beside this one.
