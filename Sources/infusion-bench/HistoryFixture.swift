@@ -91,16 +91,16 @@ struct HistoryFixture {
         _ db: Database, id: UUID, session: Session, sessionJSON: String, sequence: Int64, kind: ClinicalEventKind, at: Date,
         recordedBy: String, body: some Encodable
     ) throws {
-        let bodyBytes = try WireJSON.encode(body)
-        let event = ClinicalEvent(id: id, sessionId: session.id, sequence: sequence, kind: kind, recordedAt: at, occurredAt: at,
-                                  recordedBy: recordedBy, body: try WireJSON.decoder().decode(JSONValue.self, from: bodyBytes))
-        // The stored answer, as EventResponse encodes it (sorted keys); the session document is encoded once per session.
-        let response = #"{"alerts":[],"decisions":[],"event":"# + String(decoding: try WireJSON.encode(event), as: UTF8.self)
-            + #","session":"# + sessionJSON + "}"
+        // The request is encoded once; the event and the stored answer are spliced around it in the shape
+        // WireJSON writes them (sorted keys), which keeps the fixture's JSON work to one encoding per event.
+        let bodyJSON = String(decoding: try WireJSON.encode(body), as: UTF8.self)
+        let time = WireJSON.formatTimestamp(at)
+        let eventJSON = #"{"body":"# + bodyJSON + #","id":""# + id.uuidString + #"","kind":""# + kind.rawValue
+            + #"","occurredAt":""# + time + #"","recordedAt":""# + time + #"","recordedBy":""# + recordedBy
+            + #"","sequence":"# + String(sequence) + #","sessionId":""# + session.id.uuidString + #""}"#
+        let response = #"{"alerts":[],"decisions":[],"event":"# + eventJSON + #","session":"# + sessionJSON + "}"
         try db.execute(
             sql: "INSERT INTO events (id, session_id, sequence, kind, recorded_at, occurred_at, recorded_by, body, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [id.uuidString, session.id.uuidString, sequence, kind.rawValue, WireJSON.formatTimestamp(at),
-                        WireJSON.formatTimestamp(at), recordedBy, String(decoding: try WireJSON.encode(event.body), as: UTF8.self),
-                        response])
+            arguments: [id.uuidString, session.id.uuidString, sequence, kind.rawValue, time, time, recordedBy, bodyJSON, response])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 import InfusionCore
 import Testing
 
@@ -64,7 +65,7 @@ struct AlertDeliveryTests {
         #expect(delivery.p99Ratio == 0)
     }
 
-    @Test(arguments: [([3.0, 1, 2], 2.0), ([4.0, 1, 3, 2], 2.5), ([], 0)])
+    @Test(arguments: [([3.0, 1, 2], 2.0), ([4.0, 1, 3, 2], 2.5), ([], 0)] as [([Double], Double)])
     func medians(values: [Double], expected: Double) {
         #expect(median(values) == expected)
     }
