@@ -94,6 +94,8 @@ let package = Package(
                 "InfusionCore",
                 "InfusionStore",
                 "InfusionServer",
+                // The restart scenario writes its history fixture straight into a database.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -131,6 +133,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "InfusionClientTests", dependencies: ["InfusionClient"]),
+        // The bench's pure parts (the alert-delivery join, medians), tested without a daemon.
+        .testTarget(
+            name: "InfusionBenchTests",
+            dependencies: ["infusion-bench", "InfusionCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         .testTarget(
             name: "EndToEndTests",
             // The executables are dependencies so `swift test` builds them; the tests run the real binaries.

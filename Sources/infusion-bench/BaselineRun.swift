@@ -28,7 +28,7 @@ struct BaselineRun {
         let merged = try await Stations.run(stations: stations, observations: observations, sessionIds: sessionIds, workload: workload) { sessionId, observation in
             let (response, _) = try await store.recordObservation(sessionId: sessionId, request: observation, ruleSet: ruleSet,
                                                                   actor: actor, now: Date())
-            return (response.event.id, response.alerts.count)
+            return Posted(eventId: response.event.id, alerts: response.alerts)
         }
         return Measurement(acknowledged: observations, seconds: seconds(clock.now - started), latency: merged.latency)
     }

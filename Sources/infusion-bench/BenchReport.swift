@@ -35,13 +35,23 @@ struct Verification: Encodable {
 
 /// Everything one bench run measured.
 struct BenchReport: Encodable {
+    var scenario = "load"
     var stations: Int
     var sessions: Int
     var observations: Int
     var daemon: Measurement
     var alertsRaised: Int
     var verification: Verification
+    /// Alert changes named by acknowledgements, joined with their arrival on the stream.
+    var alertDelivery: AlertDelivery
+    /// The memory scenario's stream clients, when there were more than the measuring one.
+    var streamClients: StreamClients?
+    var workload = ""
     var daemonPeakRSSBytes: Int?
+    /// The daemon's resident set at the end of the run (VmRSS).
+    var daemonRSSBytes: Int?
+    /// The daemon's resident set once sessions were open and streams connected, before the load (VmRSS).
+    var daemonRSSBeforeLoadBytes: Int?
     var baseline: Measurement?
     var machine = ""
 
@@ -50,7 +60,8 @@ struct BenchReport: Encodable {
             name.padding(toLength: 30, withPad: " ", startingAt: 0) + values.map { $0.leftPadded(to: 22) }.joined()
         }
         func format(_ value: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", value) }
-        var lines = ["infusion-bench: \(stations) stations, \(sessions) sessions, \(observations) observations on \(machine)", ""]
+        var lines = ["infusion-bench --scenario \(scenario): \(stations) stations, \(sessions) sessions, \(observations) observations on \(machine)",
+                     "mix: \(workload)", ""]
         var header = ["daemon (group commit)"]
         if baseline != nil { header.append("baseline (txn/event)") }
         lines.append(row("", header))
@@ -62,8 +73,18 @@ struct BenchReport: Encodable {
         lines.append(row("latency max (ms)", runs.map { format(Double($0.latency.max) / 1000) }))
         lines.append("")
         lines.append("alerts raised or changed: \(alertsRaised)")
+        lines += alertDelivery.textLines()
+        if let streamClients {
+            lines.append("stream clients: \(streamClients.clients), each received \(streamClients.minEvents)–\(streamClients.maxEvents) alert events, \(streamClients.failures) failed")
+        }
         if let rss = daemonPeakRSSBytes {
-            lines.append("daemon peak RSS: \(format(Double(rss) / 1_048_576, 1)) MiB")
+            lines.append("daemon peak RSS (VmHWM): \(format(Double(rss) / 1_048_576, 1)) MiB")
+        }
+        if let rss = daemonRSSBeforeLoadBytes {
+            lines.append("daemon RSS before the load (VmRSS): \(format(Double(rss) / 1_048_576, 1)) MiB")
+        }
+        if let rss = daemonRSSBytes {
+            lines.append("daemon RSS at the end (VmRSS): \(format(Double(rss) / 1_048_576, 1)) MiB")
         }
         lines.append("stored exactly once: \(verification.checked - verification.missing - verification.duplicated)/\(verification.checked) (missing \(verification.missing), duplicated \(verification.duplicated))")
         if let baseline {

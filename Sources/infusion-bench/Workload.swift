@@ -2,8 +2,18 @@ import Foundation
 import InfusionCore
 
 /// The realistic mix every station posts: mostly normal vitals, some symptoms that raise alerts.
-struct Workload: Sendable {
+///
+/// Every observation carries the symptom checklist, as the lidocaine schedule asks (vitals, sedation and the
+/// checklist): on a normal set it is assessed and empty, which clears a standing symptom alert (L10 tinnitus or
+/// metallic taste: pause, medium; L12 headache or nausea: low), so the next symptom raises a new alert rather than
+/// being folded into the standing one. Each symptom therefore raises an alert and the session's next normal set
+/// resolves it: about 2 × symptomPercent % of observations change an alert.
+struct Workload: Sendable, CustomStringConvertible {
     let symptomPercent: Double
+
+    var description: String {
+        "\(String(format: "%g", 100 - symptomPercent)) % normal vitals with a negative symptom checklist (resolves a standing symptom alert), \(String(format: "%g", symptomPercent)) % one symptom (tinnitus or metallic taste → L10 pause, medium; headache or nausea → L12 alert, low)"
+    }
 
     static let baseline = Vitals(heartRateBpm: 72, systolicMmHg: 128, diastolicMmHg: 78, spo2Percent: 98,
                                  respiratoryRatePerMin: 14, qrsMs: 90, prMs: 160, rhythm: .sinus)
@@ -16,7 +26,7 @@ struct Workload: Sendable {
             prescriber: "clin-bench", recordedBy: "nurse-bench", baseline: baseline)
     }
 
-    /// The n-th observation: normal vitals with small variation; every so often a single symptom.
+    /// The n-th observation: normal vitals with small variation and the symptom checklist; every so often a single symptom.
     func observation(_ index: Int, station: Int) -> ObservationRequest {
         var generator = SplitMix(seed: UInt64(index) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(station))
         let vitals = Vitals(
@@ -24,7 +34,7 @@ struct Workload: Sendable {
             diastolicMmHg: Double(72 + generator.next() % 10), spo2Percent: Double(96 + generator.next() % 4),
             respiratoryRatePerMin: Double(12 + generator.next() % 5), qrsMs: 90, prMs: 160, rhythm: .sinus)
         let symptomatic = Double(generator.next() % 10_000) < symptomPercent * 100
-        let symptoms: [Symptom]? = symptomatic ? [[.tinnitus, .headache, .nausea, .metallicTaste][Int(generator.next() % 4)]] : nil
+        let symptoms: [Symptom] = symptomatic ? [[.tinnitus, .headache, .nausea, .metallicTaste][Int(generator.next() % 4)]] : []
         return ObservationRequest(observedAt: Date(), recordedBy: "nurse-bench-\(station)", vitals: vitals, symptoms: symptoms)
     }
 }
