@@ -98,8 +98,8 @@ extension ClinicalStore {
 /// The event bodies a session's history is read from, decoded once: every observation reads its session's symptom
 /// observations, actions and start again, and the clinical clock reads them each time a session changes.
 enum HistoryDocuments {
-    static let starts = DecodedTextMemo<StartSessionRequest>(capacity: 2_048)
-    static let observations = DecodedTextMemo<ObservationRequest>(capacity: 8_192)
-    static let actions = DecodedTextMemo<ActionRequest>(capacity: 4_096)
-    static let systemEvents = DecodedTextMemo<SystemEvent>(capacity: 1_024)
+    static let starts = DecodedTextMemo<StartSessionRequest>(capacity: 1_024)
+    static let observations = DecodedTextMemo<ObservationRequest>(capacity: 2_048)
+    static let actions = DecodedTextMemo<ActionRequest>(capacity: 1_024)
+    static let systemEvents = DecodedTextMemo<SystemEvent>(capacity: 512)
 }
