@@ -13,16 +13,10 @@ import Synchronization
 /// for it); only when the rules ask for something new (a new alert, a higher priority, a pause or a stop) does the
 /// store check again inside its write transaction and record a `system` event with the decisions.
 public final class ClinicalClockTimer: Service, Sendable {
-    private struct Cached {
-        var sequence: Int64
-        var session: Session
-        var history: SessionHistory
-    }
-
     private let state: ServerState
     private let interval: Duration
     private let logger: Logger
-    private let cache = Mutex<[UUID: Cached]>([:])
+    private let cache = OpenSessionCache<SessionHistory>()
 
     /// A timer that looks every `interval`.
     public init(state: ServerState, interval: Duration, logger: Logger) {
@@ -42,16 +36,9 @@ public final class ClinicalClockTimer: Service, Sendable {
         let ruleSet = state.ruleSet
         do {
             let open = try await state.store.openSessionSequences()
-            let known = cache.withLock { cache in cache.mapValues(\.sequence) }
-            var fresh: [UUID: Cached] = [:]
-            for (id, sequence) in open where known[id] != sequence {
-                let snapshot = try await state.store.ruleSnapshot(sessionId: id)
-                fresh[id] = Cached(sequence: sequence, session: snapshot.session, history: snapshot.history)
-            }
-            let openIds = Set(open.map(\.id))
-            let sessions = cache.withLock { cache -> [Cached] in
-                cache = cache.filter { openIds.contains($0.key) }.merging(fresh) { _, new in new }
-                return Array(cache.values)
+            let sessions = try await cache.refresh(open: open) { id, sequence, _ in
+                let snapshot = try await self.state.store.ruleSnapshot(sessionId: id)
+                return .init(sequence: sequence, session: snapshot.session, history: snapshot.history)
             }
             let delivering = sessions.filter { $0.session.state == .running || $0.session.state == .paused }
             guard !delivering.isEmpty else { return [] }

@@ -13,16 +13,10 @@ import Synchronization
 /// recorded for it. When the rules ask for something not yet done (a new alert, a higher priority, a pause), the
 /// store checks again inside its write transaction and records a `timer` event with the decisions.
 public final class ScheduleTimer: Service, Sendable {
-    private struct Cached {
-        var sequence: Int64
-        var session: Session
-        var history: ScheduleHistory
-    }
-
     private let state: ServerState
     private let interval: Duration
     private let logger: Logger
-    private let cache = Mutex<[UUID: Cached]>([:])
+    private let cache = OpenSessionCache<ScheduleHistory>()
 
     /// A timer that looks every `interval`.
     public init(state: ServerState, interval: Duration, logger: Logger) {
@@ -42,19 +36,12 @@ public final class ScheduleTimer: Service, Sendable {
         let ruleSet = state.ruleSet
         do {
             let open = try await state.store.openSessionSequences()
-            let known = cache.withLock { $0 }
-            var fresh: [UUID: Cached] = [:]
-            for (id, sequence) in open where known[id]?.sequence != sequence {
+            let sessions = try await cache.refresh(open: open) { id, sequence, known in
                 // Only the events recorded since the last look are read and folded in.
-                let previous = known[id].flatMap { $0.sequence < sequence ? $0 : nil }
-                let snapshot = try await state.store.scheduleSnapshot(
+                let previous = known.flatMap { $0.sequence < sequence ? $0 : nil }
+                let snapshot = try await self.state.store.scheduleSnapshot(
                     sessionId: id, extending: previous?.history, afterSequence: previous?.sequence ?? 0)
-                fresh[id] = Cached(sequence: snapshot.sequence, session: snapshot.session, history: snapshot.history)
-            }
-            let openIds = Set(open.map(\.id))
-            let sessions = cache.withLock { cache -> [Cached] in
-                cache = cache.filter { openIds.contains($0.key) }.merging(fresh) { _, new in new }
-                return Array(cache.values)
+                return .init(sequence: snapshot.sequence, session: snapshot.session, history: snapshot.history)
             }
             let unresolved = try await state.store.unresolvedAlertsBySession()
             var recorded: [EventResponse] = []
