@@ -4,8 +4,11 @@ import Synchronization
 final class HealthClock: Sendable {
     private let last = Mutex<ContinuousClock.Instant?>(nil)
 
-    /// Records a successful probe now.
-    func mark() { last.withLock { $0 = .now } }
+    /// Records a successful probe sent at `askedAt`: the database was known to answer as of then, not as of when
+    /// a busy machine got round to resuming the caller, so a late answer cannot vouch for a writer stuck since.
+    func mark(askedAt: ContinuousClock.Instant) {
+        last.withLock { last in last = max(last ?? askedAt, askedAt) }
+    }
 
     /// Whether a probe succeeded no longer than `limit` ago.
     func isWithin(_ limit: Duration) -> Bool {

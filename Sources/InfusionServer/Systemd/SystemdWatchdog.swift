@@ -44,8 +44,9 @@ public struct SystemdWatchdog: Service {
             let probeTask = Task { [probe, logger] in
                 while !Task.isCancelled {
                     do {
+                        let askedAt = ContinuousClock.now
                         try await probe()
-                        lastHealthy.mark()
+                        lastHealthy.mark(askedAt: askedAt)
                     } catch {
                         logger.error("watchdog probe failed", metadata: ["infusion.error": "\(error)"])
                     }
