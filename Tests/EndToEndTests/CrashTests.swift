@@ -58,7 +58,11 @@ struct CrashTests {
             _ = await daemon.terminate(timeout: 10)
             await load.value
             try await daemon.start()
-            try await Self.check(daemon: daemon, sessions: sessionIds, ledger: ledger, kill: kill)
+            let verification = try await Self.check(daemon: daemon, sessions: sessionIds, ledger: ledger, kill: kill)
+            if kill % 10 == 0 || kill == Self.kills {
+                let acknowledged = ledger.acknowledged.withLock { $0.count }
+                print("crash suite: kill \(kill)/\(Self.kills) checked, \(acknowledged) acknowledged observations so far, all present exactly once; audit chain of \(verification.recordsChecked) records and \(verification.checkpointsChecked ?? 0) checkpoints verifies")
+            }
         }
         let acknowledged = ledger.acknowledged.withLock { $0.count }
         let unanswered = ledger.unanswered.withLock { $0.count }
@@ -67,7 +71,7 @@ struct CrashTests {
         #expect(await daemon.terminate() == 0)
     }
 
-    static func check(daemon: DaemonProcess, sessions: [UUID], ledger: Ledger, kill: Int) async throws {
+    static func check(daemon: DaemonProcess, sessions: [UUID], ledger: Ledger, kill: Int) async throws -> AuditVerification {
         var stored: [UUID: Int] = [:]
         var openSessions = 0
         for sessionId in sessions {
@@ -88,5 +92,6 @@ struct CrashTests {
         #expect(stored.keys.allSatisfy { acknowledged[$0] != nil || unanswered[$0] != nil }, "kill \(kill): an event nobody sent")
         let verification = try await daemon.client.verifyAudit()
         #expect(verification.ok, "kill \(kill): audit chain broken: \(verification.problem ?? "")")
+        return verification
     }
 }
