@@ -17,6 +17,8 @@ struct CrashTests {
     final class Ledger: Sendable {
         let acknowledged = Mutex<[UUID: UUID]>([:])
         let unanswered = Mutex<[UUID: UUID]>([:])
+        /// Per session, the latest bedside time among its acknowledged observations.
+        let latestAcknowledged = Mutex<[UUID: Date]>([:])
     }
 
     @Test("every acknowledged observation survives each kill exactly once; the audit chain verifies after each restart")
@@ -44,6 +46,9 @@ struct CrashTests {
                                 do {
                                     _ = try await client.observe(sessionId: sessionId, observation)
                                     ledger.acknowledged.withLock { $0[observation.eventId] = sessionId }
+                                    ledger.latestAcknowledged.withLock {
+                                        $0[sessionId] = max($0[sessionId] ?? observation.observedAt, observation.observedAt)
+                                    }
                                 } catch {
                                     ledger.unanswered.withLock { $0[observation.eventId] = sessionId }
                                     return
@@ -66,7 +71,7 @@ struct CrashTests {
         }
         let acknowledged = ledger.acknowledged.withLock { $0.count }
         let unanswered = ledger.unanswered.withLock { $0.count }
-        print("crash suite: \(Self.kills) kills, \(acknowledged) acknowledged observations all present exactly once, \(unanswered) in flight at a kill")
+        print("crash suite: \(Self.kills) kills, \(acknowledged) acknowledged observations all present exactly once, \(unanswered) in flight at a kill; open sessions and their due times intact after every restart")
         #expect(acknowledged > Self.kills, "the load must have made progress between kills")
         #expect(await daemon.terminate() == 0)
     }
@@ -82,6 +87,7 @@ struct CrashTests {
             #expect(log.decisions.allSatisfy { eventIds.contains($0.eventId) }, "kill \(kill): a decision without its event")
             let detail = try await daemon.client.session(id: sessionId)
             if detail.session.state.isOpen { openSessions += 1 }
+            checkDueTime(detail, events: log.events, latestAcknowledged: ledger.latestAcknowledged.withLock { $0[sessionId] }, kill: kill)
         }
         #expect(openSessions == sessions.count, "kill \(kill): open sessions must stay open")
         let acknowledged = ledger.acknowledged.withLock { $0 }
@@ -93,5 +99,22 @@ struct CrashTests {
         let verification = try await daemon.client.verifyAudit()
         #expect(verification.ok, "kill \(kill): audit chain broken: \(verification.problem ?? "")")
         return verification
+    }
+
+    /// The schedule the restarted daemon reports counts from the latest stored observation, which is no earlier than
+    /// the latest acknowledged one, and the next observation is due after it, within the longest interval (1 h).
+    static func checkDueTime(_ detail: SessionDetail, events: [ClinicalEvent], latestAcknowledged: Date?, kill: Int) {
+        guard let schedule = detail.schedule, let anchor = schedule.lastObservationAt, let due = schedule.nextDueAt else {
+            Issue.record("kill \(kill): session \(detail.session.id) has no observation due")
+            return
+        }
+        let start = events.first { $0.kind == .start }?.occurredAt ?? .distantPast
+        let latestStored = events.filter { $0.kind == .observation }.map(\.occurredAt).max() ?? start
+        #expect(abs(anchor.timeIntervalSince(max(latestStored, start))) < 0.002,
+                "kill \(kill): the schedule counts from \(anchor), the latest stored observation is \(latestStored)")
+        if let latestAcknowledged {
+            #expect(anchor.timeIntervalSince(latestAcknowledged) > -0.002, "kill \(kill): the schedule forgot an acknowledged observation")
+        }
+        #expect(due > anchor && due.timeIntervalSince(anchor) <= 3600, "kill \(kill): next observation due \(due) for an anchor of \(anchor)")
     }
 }
