@@ -5,7 +5,8 @@ import InfusionCore
 extension ClinicalStore {
     /// The part of a session's event log the rules can need, loaded cheaply: every start, action, timer and system
     /// event and every observation that changed the session's state (they drive delivery and pauses), observations
-    /// that recorded symptoms (trend rules), and observations from `observedSince` on (artefact confirmation).
+    /// that recorded at least one symptom (trend rules; a negative checklist adds nothing to them), and observations
+    /// from `observedSince` on (artefact confirmation).
     /// Other observations are left out: no rule, dose or prediction depends on them. With `beforeSequence`, only
     /// events recorded before that one (the history an event was evaluated with, for replay).
     func sessionHistory(_ db: Database, session: Session, observedSince: Date?, beforeSequence: Int64? = nil) throws -> SessionHistory {
@@ -17,7 +18,7 @@ extension ClinicalStore {
             FROM events e
             WHERE e.session_id = ? AND e.sequence < ?
               AND (e.kind != 'observation'
-                   OR json_extract(e.body, '$.symptoms') IS NOT NULL
+                   OR json_array_length(e.body, '$.symptoms') > 0
                    OR e.occurred_at >= ?
                    OR EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop')))
             ORDER BY e.sequence
@@ -64,8 +65,12 @@ extension ClinicalStore {
         _ db: Database, session: Session, profile: RuleProfile, now: Date, observation: ObservationRequest? = nil,
         otherSessionStop: SystemEvent? = nil, current: SessionHistory.Entry? = nil
     ) throws -> RuleContext {
+        // Only a monitor-feed reading can wait for artefact confirmation, so only then are the window's plain
+        // observations worth reading.
         let window = profile.rules.compactMap(\.confirmWithinSeconds).max()
-        let since = observation.flatMap { observation in window.map { observation.observedAt.addingTimeInterval(-$0) } }
+        let since = observation.flatMap { observation in
+            observation.feedId == nil ? nil : window.map { observation.observedAt.addingTimeInterval(-$0) }
+        }
         var history = try sessionHistory(db, session: session, observedSince: since)
         if let current { history = history.appending(current) }
         return RuleContext(session: session, at: now, observation: observation, otherSessionStop: otherSessionStop,
