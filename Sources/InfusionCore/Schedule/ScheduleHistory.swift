@@ -52,24 +52,35 @@ public struct ScheduleHistory: Sendable, Hashable {
 
     /// Adds one event and the decisions it led to (a rule's stop ends delivery as an ordered stop does).
     public mutating func apply(_ event: ClinicalEvent, decisions: [Decision]) {
-        if decisions.contains(where: { $0.action == .stop }), deliveryEndedAt == nil {
-            deliveryEndedAt = event.recordedAt
-        }
+        let payload: SessionHistory.Entry.Payload
         switch event.kind {
-        case .start:
-            guard let request = event.decodedBody(StartSessionRequest.self) else { return }
-            startedAt = event.occurredAt
+        case .start: payload = event.decodedBody(StartSessionRequest.self).map { .start($0) } ?? .unread
+        case .observation: payload = event.decodedBody(ObservationRequest.self).map { .observation($0) } ?? .unread
+        case .action: payload = event.decodedBody(ActionRequest.self).map { .action($0) } ?? .unread
+        case .decision, .timer, .system: payload = .unread
+        }
+        apply(payload, recordedAt: event.recordedAt, occurredAt: event.occurredAt,
+              stopped: decisions.contains { $0.action == .stop })
+    }
+
+    /// Adds one event from its already decoded body (`.unread` for kinds the schedule does not read or a body that
+    /// did not decode); `stopped` when a rule's decision on it stopped the session.
+    public mutating func apply(_ payload: SessionHistory.Entry.Payload, recordedAt: Date, occurredAt: Date, stopped: Bool) {
+        if stopped, deliveryEndedAt == nil {
+            deliveryEndedAt = recordedAt
+        }
+        switch payload {
+        case .start(let request):
+            startedAt = occurredAt
             if let bolus = request.bolus {
-                boluses.append(BolusRun(startedAt: event.occurredAt, duration: bolus.durationMin * 60))
+                boluses.append(BolusRun(startedAt: occurredAt, duration: bolus.durationMin * 60))
             }
             currentRateMgPerKgPerHour = request.infusion?.rateMgPerKgPerHour
-        case .observation:
-            guard let request = event.decodedBody(ObservationRequest.self) else { return }
+        case .observation(let request):
             record(request)
-        case .action:
-            guard let request = event.decodedBody(ActionRequest.self) else { return }
-            apply(request, at: event.occurredAt)
-        case .decision, .timer, .system:
+        case .action(let request):
+            apply(request, at: occurredAt)
+        case .system, .unread:
             break
         }
     }

@@ -51,11 +51,11 @@ enum SessionRoutes {
             let body = try await request.decodeJSON(ObservationRequest.self, limit: state.maxBodyBytes)
             let now = state.clock()
             try RequestValidation.validate(body, now: now)
-            let (response, replayed) = try await state.store.recordObservation(
+            let answer = try await state.store.recordObservationAnswer(
                 sessionId: id, request: body, ruleSet: state.ruleSet, actor: await context.actor(person: body.recordedBy), now: now)
-            if !replayed { log(response, context: context) }
-            return try JSONResponse.make(response, status: replayed ? .ok : .created,
-                                         headers: replayed ? [HTTPField.Name("Idempotent-Replay")!: "true"] : [:])
+            if !answer.replayed { log(answer.response, context: context) }
+            return JSONResponse.make(json: answer.json, status: answer.replayed ? .ok : .created,
+                                     headers: answer.replayed ? [HTTPField.Name("Idempotent-Replay")!: "true"] : [:])
         }
 
         router.post("/v1/sessions/:id/actions") { request, context in

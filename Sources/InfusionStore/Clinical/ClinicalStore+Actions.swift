@@ -10,7 +10,7 @@ extension ClinicalStore {
         try await committer.write { db in
             let eventId = request.eventId ?? UUID()
             if request.eventId != nil, let original = try self.replay(db, eventId: eventId, sessionId: sessionId, body: request) {
-                return (original, true)
+                return (original.response, true)
             }
             let session = try Self.loadSession(db, id: sessionId)
             let profile = try ruleSet.profile(for: session.drug)

@@ -8,9 +8,17 @@ extension ClinicalStore {
     public func recordObservation(
         sessionId: UUID, request: ObservationRequest, ruleSet: RuleSet, actor: AuditActor, now: Date
     ) async throws -> (response: EventResponse, replayed: Bool) {
+        let answer = try await recordObservationAnswer(sessionId: sessionId, request: request, ruleSet: ruleSet, actor: actor, now: now)
+        return (answer.response, answer.replayed)
+    }
+
+    /// ``recordObservation(sessionId:request:ruleSet:actor:now:)`` with the answer's stored JSON text as well.
+    public func recordObservationAnswer(
+        sessionId: UUID, request: ObservationRequest, ruleSet: RuleSet, actor: AuditActor, now: Date
+    ) async throws -> StoredAnswer {
         try await committer.write { db in
             if let original = try self.replay(db, eventId: request.eventId, sessionId: sessionId, body: request) {
-                return (original, true)
+                return original
             }
             let session = try Self.loadSession(db, id: sessionId)
             guard session.state.isOpen else {
@@ -34,9 +42,9 @@ extension ClinicalStore {
             alerts += try self.resolveClearedAlerts(db, session: next, observation: request, decisions: decisions, ruleSet: ruleSet, actor: actor, now: now)
             try self.save(next, previous: session, actor: actor, db: db, now: now)
             let response = EventResponse(event: event, decisions: decisions, session: next, alerts: alerts)
-            try self.insert(event, response: response, db: db)
+            let json = try self.insert(event, response: response, db: db)
             try self.stopOtherSessions(db, after: next, previous: session, decisions: decisions, ruleSet: ruleSet, now: now)
-            return (response, false)
+            return StoredAnswer(response: response, replayed: false, json: json)
         }
     }
 

@@ -3,19 +3,39 @@ import GRDB
 import InfusionCore
 
 extension ClinicalStore {
-    /// The session's events (oldest first) and the decisions recorded for each.
-    func eventsAndDecisions(_ db: Database, sessionId: UUID) throws -> (events: [ClinicalEvent], decisions: [UUID: [Decision]]) {
-        let events = try Row.fetchAll(db, sql: "SELECT * FROM events WHERE session_id = ? ORDER BY sequence",
-                                      arguments: [sessionId.uuidString]).map(Rows.event)
-        let stored = try Row.fetchAll(db, sql: "SELECT * FROM decisions WHERE session_id = ? ORDER BY id",
-                                      arguments: [sessionId.uuidString]).map(Rows.storedDecision)
-        return (events, Dictionary(grouping: stored, by: \.eventId).mapValues { $0.map(\.decision) })
-    }
-
     /// The schedule history folded from the session's stored events.
     func scheduleHistory(_ db: Database, session: Session) throws -> ScheduleHistory {
-        let (events, decisions) = try eventsAndDecisions(db, sessionId: session.id)
-        return ScheduleHistory(session: session, events: events, decisions: decisions)
+        var history = ScheduleHistory(sessionId: session.id, drug: session.drug, startedAt: session.startedAt)
+        _ = try foldSchedule(db, sessionId: session.id, into: &history, after: 0)
+        return history
+    }
+
+    /// Folds the session's events after sequence `after` into `history`, oldest first, and returns the sequence of
+    /// the last one (nil when there was none). Reads only what the schedule uses: each body decoded once, through
+    /// the same memos as the rules' history, and whether a rule's decision on the event stopped the session. A body
+    /// that does not decode counts as unread, as in ``ScheduleHistory/apply(_:decisions:)``.
+    func foldSchedule(_ db: Database, sessionId: UUID, into history: inout ScheduleHistory, after: Int64) throws -> Int64? {
+        let rows = try Row.fetchCursor(try db.cachedStatement(sql: """
+            SELECT e.sequence, e.kind, e.recorded_at, e.occurred_at, e.body,
+                   EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action = 'stop') AS stopped
+            FROM events e WHERE e.session_id = ? AND e.sequence > ? ORDER BY e.sequence
+            """), arguments: [sessionId.uuidString, after])
+        var last: Int64?
+        while let row = try rows.next() {
+            let body: String = row["body"]
+            let payload: SessionHistory.Entry.Payload
+            switch ClinicalEventKind(rawValue: row["kind"]) {
+            case .start: payload = (try? HistoryDocuments.starts.value(for: body, decode: Rows.decoder())).map { .start($0) } ?? .unread
+            case .observation:
+                payload = (try? HistoryDocuments.observations.value(for: body, decode: Rows.decoder())).map { .observation($0) } ?? .unread
+            case .action: payload = (try? HistoryDocuments.actions.value(for: body, decode: Rows.decoder())).map { .action($0) } ?? .unread
+            default: payload = .unread
+            }
+            history.apply(payload, recordedAt: Rows.date(row["recorded_at"]) ?? .distantPast,
+                          occurredAt: Rows.date(row["occurred_at"]) ?? .distantPast, stopped: row["stopped"])
+            last = row["sequence"]
+        }
+        return last
     }
 
     /// Where a session stands on its observation schedule at `now`.
@@ -50,16 +70,9 @@ extension ClinicalStore {
         try await writer.read { db in
             let session = try Self.loadSession(db, id: sessionId)
             let start = history == nil ? 0 : afterSequence
-            let events = try Row.fetchAll(db, sql: "SELECT * FROM events WHERE session_id = ? AND sequence > ? ORDER BY sequence",
-                                          arguments: [sessionId.uuidString, start]).map(Rows.event)
-            let decisions = try Row.fetchAll(db, sql: """
-                SELECT d.* FROM decisions d JOIN events e ON e.id = d.event_id
-                WHERE d.session_id = ? AND e.sequence > ? ORDER BY d.id
-                """, arguments: [sessionId.uuidString, start]).map(Rows.storedDecision)
-            let byEvent = Dictionary(grouping: decisions, by: \.eventId).mapValues { $0.map(\.decision) }
             var folded = history ?? ScheduleHistory(sessionId: session.id, drug: session.drug, startedAt: session.startedAt)
-            for event in events { folded.apply(event, decisions: byEvent[event.id] ?? []) }
-            return (session, folded, events.last?.sequence ?? start)
+            let last = try self.foldSchedule(db, sessionId: sessionId, into: &folded, after: start)
+            return (session, folded, last ?? start)
         }
     }
 

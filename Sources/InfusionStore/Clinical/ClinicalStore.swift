@@ -129,17 +129,21 @@ public final class ClinicalStore: Sendable {
                              occurredAt: occurredAt, recordedBy: recordedBy, body: bodyJSON)
     }
 
-    func insert(_ event: ClinicalEvent, response: EventResponse, db: Database) throws {
+    /// Stores the event with its answer and returns the answer's JSON text (kept for idempotent retries).
+    @discardableResult
+    func insert(_ event: ClinicalEvent, response: EventResponse, db: Database) throws -> String {
+        let responseJSON = try Rows.json(response)
         try db.cachedStatement(
             sql: "INSERT INTO events (id, session_id, sequence, kind, recorded_at, occurred_at, recorded_by, body, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(
             arguments: [event.id.uuidString, event.sessionId.uuidString, event.sequence, event.kind.rawValue,
                         Rows.time(event.recordedAt), Rows.time(event.occurredAt), event.recordedBy,
-                        try Rows.json(event.body), try Rows.json(response)])
+                        try Rows.json(event.body), responseJSON])
+        return responseJSON
     }
 
     /// The stored answer for an event id when the retry's body is identical; `409` when it differs.
-    func replay(_ db: Database, eventId: UUID, sessionId: UUID, body: some Encodable) throws -> EventResponse? {
+    func replay(_ db: Database, eventId: UUID, sessionId: UUID, body: some Encodable) throws -> StoredAnswer? {
         guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT session_id, body, response FROM events WHERE id = ?"),
                                          arguments: [eventId.uuidString]) else { return nil }
         let canonical = try Rows.json(try WireJSON.decoder().decode(JSONValue.self, from: try WireJSON.encode(body)))
@@ -148,6 +152,15 @@ public final class ClinicalStore: Sendable {
                           detail: "Event \(eventId.uuidString) was already recorded with a different body; a retry must repeat the original exactly, and a new observation needs a new eventId.",
                           field: "eventId")
         }
-        return try Rows.decode(EventResponse.self, row["response"])
+        let json: String = row["response"]
+        return StoredAnswer(response: try Rows.decode(EventResponse.self, json), replayed: true, json: json)
     }
+}
+
+/// An event's answer as the store keeps it: the response, whether it is the stored answer to a retry, and its JSON
+/// text exactly as stored for retries (what the route sends, so the answer is not encoded twice).
+public struct StoredAnswer: Sendable {
+    public var response: EventResponse
+    public var replayed: Bool
+    public var json: String
 }
