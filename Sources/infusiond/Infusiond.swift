@@ -38,6 +38,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
+        MallocArenas.limit()
         let configuration: DaemonConfiguration
         let file: String?
         do {
