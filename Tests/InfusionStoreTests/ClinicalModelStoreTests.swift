@@ -243,4 +243,29 @@ struct ClinicalModelStoreTests {
         let (_, before) = try await store.ruleSnapshot(sessionId: lidocaine.id, beforeSequence: 3)
         #expect(before.entries.map(\.sequence) == [1])
     }
+
+    @Test("A negative symptom checklist is not history: L11 still finds the tinnitus from before the resume")
+    func negativeChecklistsLeftOut() async throws {
+        let store = try StoreFixtures.store()
+        let lidocaine = try await store.startSession(Self.startRequest(), ruleSet: Self.ruleSet, actor: Self.nurse, now: Self.start)
+        _ = try await observe(store, lidocaine, at: 20, symptoms: [.tinnitus])
+        _ = try await observe(store, lidocaine, at: 22, symptoms: [])
+        _ = try await store.recordAction(sessionId: lidocaine.id, request: ActionRequest(action: .resume, by: "clin-017", reason: "ok"),
+                                         ruleSet: Self.ruleSet, actor: Self.nurse, now: Self.at(25))
+        _ = try await observe(store, lidocaine, at: 30, symptoms: [])
+        let (_, history) = try await store.ruleSnapshot(sessionId: lidocaine.id)
+        #expect(history.entries.map(\.sequence) == [1, 2, 4])
+        let recurred = try await observe(store, lidocaine, at: 35, symptoms: [.tinnitus])
+        #expect(recurred.decisions.map(\.ruleId).contains("L11") && recurred.session.state == .stopped)
+    }
+
+    @Test("Confirmation reads the window's plain readings: a repeat after a normal reading in between still pauses")
+    func confirmationAcrossPlainReadings() async throws {
+        let store = try StoreFixtures.store()
+        let lidocaine = try await store.startSession(Self.startRequest(), ruleSet: Self.ruleSet, actor: Self.nurse, now: Self.start)
+        _ = try await observe(store, lidocaine, at: 30, vitals: Vitals(spo2Percent: 90), feedId: "monitor-3")
+        _ = try await observe(store, lidocaine, at: 30.5, vitals: Vitals(spo2Percent: 97), feedId: "monitor-3")
+        let repeated = try await observe(store, lidocaine, at: 31, vitals: Vitals(spo2Percent: 89), feedId: "monitor-3")
+        #expect(repeated.decisions.map(\.action) == [.pause] && repeated.session.state == .paused)
+    }
 }
