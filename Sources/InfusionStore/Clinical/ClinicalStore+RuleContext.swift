@@ -10,19 +10,9 @@ extension ClinicalStore {
     /// Other observations are left out: no rule, dose or prediction depends on them. With `beforeSequence`, only
     /// events recorded before that one (the history an event was evaluated with, for replay).
     func sessionHistory(_ db: Database, session: Session, observedSince: Date?, beforeSequence: Int64? = nil) throws -> SessionHistory {
-        let rows = try Row.fetchAll(try db.cachedStatement(sql: """
-            SELECT e.sequence, e.kind, e.recorded_at, e.occurred_at, e.body,
-                   CASE WHEN e.kind != 'observation' OR EXISTS (
-                       SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop'))
-                   THEN json_extract(e.response, '$.session.state') END AS state_after
-            FROM events e
-            WHERE e.session_id = ? AND e.sequence < ?
-              AND (e.kind != 'observation'
-                   OR json_array_length(e.body, '$.symptoms') > 0
-                   OR e.occurred_at >= ?
-                   OR EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop')))
-            ORDER BY e.sequence
-            """), arguments: [session.id.uuidString, beforeSequence ?? Int64.max, observedSince.map(Rows.time) ?? "9999"])
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: Self.historySQL(withWindow: observedSince != nil)),
+                                    arguments: StatementArguments([session.id.uuidString, beforeSequence ?? Int64.max]
+                                        + (observedSince.map { [Rows.time($0)] } ?? [])))
         var entries: [SessionHistory.Entry] = []
         var state = SessionState.running
         for row in rows {
@@ -46,6 +36,31 @@ extension ClinicalStore {
                 occurredAt: Rows.date(row["occurred_at"]) ?? session.startedAt, stateAfter: state, payload: payload))
         }
         return SessionHistory(entries: entries)
+    }
+
+    /// The history query: ?1 the session, ?2 the sequence to stop before, ?3 (with the window) the earliest bedside
+    /// time of plain observations to include. Each part of the union is answered from an index
+    /// (0004_rule_history_indexes), so no stored body is read that the rules will not use.
+    static func historySQL(withWindow: Bool) -> String {
+        let windowPart = withWindow ? """
+            UNION ALL
+            SELECT sequence FROM events WHERE session_id = ?1 AND occurred_at >= ?3 AND +sequence < ?2
+            """ : ""
+        return """
+            SELECT e.sequence, e.kind, e.recorded_at, e.occurred_at, e.body,
+                   CASE WHEN e.kind != 'observation' OR EXISTS (
+                       SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop'))
+                   THEN json_extract(e.response, '$.session.state') END AS state_after
+            FROM events e
+            WHERE e.session_id = ?1 AND e.sequence IN (
+                SELECT sequence FROM events WHERE session_id = ?1 AND sequence < ?2
+                    AND (kind != 'observation' OR json_array_length(body, '$.symptoms') > 0)
+                UNION ALL
+                SELECT stopping.sequence FROM decisions d JOIN events stopping ON stopping.id = d.event_id
+                WHERE d.session_id = ?1 AND d.action IN ('pause', 'stop') AND stopping.sequence < ?2
+                \(windowPart))
+            ORDER BY e.sequence
+            """
     }
 
     /// A session and the history its rules read, as of now or as of just before event `beforeSequence` (for a
