@@ -5,8 +5,9 @@ import Synchronization
 ///
 /// Decoding is a pure function of the text, and the key is the whole text, so an entry can never be stale: a row
 /// that changed has a different text, and a text remembered from a transaction that later rolled back still
-/// decodes to the same value. Texts written by the daemon are remembered as they are encoded, so the next read of
-/// them is a hit. The memo is bounded: past `capacity` entries it starts again empty.
+/// decodes to the same value. Texts are remembered when first decoded, never seeded from the value that was
+/// encoded: stored dates have millisecond precision, so that value can differ from what the text decodes to. The
+/// memo is bounded: past `capacity` entries it starts again empty.
 final class DecodedTextMemo<Value: Sendable>: Sendable {
     private let entries = Mutex<[String: Value]>([:])
     private let capacity: Int
