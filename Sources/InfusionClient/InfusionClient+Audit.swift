@@ -37,9 +37,10 @@ extension InfusionClient {
         let path = Self.path("/v1/audit/export", query: [("format", format), ("from", from), ("to", to)])
         var extra: [(String, String)] = []
         if let person { extra.append(("X-Infusion-Person", person)) }
+        var newlines: Int64 = 0
         return try await download(method: .GET, path: path, headers: extra, into: file) { chunk, received in
-            progress(received, Int64(chunk.lazy.filter { $0 == 0x0A }.count))
+            newlines += Int64(chunk.lazy.filter { $0 == 0x0A }.count)
+            progress(received, newlines)
         }
     }
-
 }

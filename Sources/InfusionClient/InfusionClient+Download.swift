@@ -35,7 +35,7 @@ extension InfusionClient {
     /// takes a while.
     func download(
         method: HTTPMethod, path: String, headers extra: [(String, String)], into file: FileHandle,
-        received: @escaping @Sendable (_ chunk: ByteBufferView, _ total: Int64) -> Void
+        received: (_ chunk: ByteBufferView, _ total: Int64) -> Void
     ) async throws -> DownloadHead {
         var fields = HTTPHeaders()
         fields.add(name: "Host", value: "localhost")

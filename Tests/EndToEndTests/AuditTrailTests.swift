@@ -1,6 +1,7 @@
 import Foundation
 import InfusionClient
 import InfusionCore
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -202,6 +203,35 @@ struct AuditTrailTests {
         #expect(events.actor.person == nil && events.actor.uid == getuid() && events.entity?.patientId == "MRN-1001")
         // Reading the trail is itself audited.
         #expect(try await Self.records(client).contains { $0.action == "audit.read" })
+        #expect(await daemon.terminate() == 0)
+    }
+
+    /// The last progress report of a download, as the export's caller saw it.
+    final class LastProgress: Sendable {
+        let value = Mutex<(bytes: Int64, newlines: Int64, calls: Int)>((0, 0, 0))
+    }
+
+    @Test("an export's progress counts every record so far, across the many chunks of a large export")
+    func exportProgressIsCumulative() async throws {
+        let daemon = try DaemonProcess()
+        try await daemon.start()
+        let session = try await daemon.client.startSession(Bedside.start())
+        for _ in 0..<150 {
+            _ = try await daemon.client.observe(sessionId: session.id, Bedside.observation(vitals: Bedside.baseline))
+        }
+        let path = "\(daemon.folder)/progress.jsonl"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let last = LastProgress()
+        _ = try await daemon.client.downloadAuditExport(format: "jsonl", into: handle) { bytes, newlines in
+            last.value.withLock { $0 = (bytes, newlines, $0.calls + 1) }
+        }
+        try handle.close()
+        let contents = try Data(contentsOf: URL(fileURLWithPath: path))
+        let seen = last.value.withLock { $0 }
+        #expect(seen.calls > 1, "the export should arrive in several chunks (\(contents.count) bytes)")
+        #expect(seen.bytes == Int64(contents.count))
+        #expect(seen.newlines == Int64(contents.filter { $0 == 0x0A }.count))
         #expect(await daemon.terminate() == 0)
     }
 }
