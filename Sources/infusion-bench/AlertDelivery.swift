@@ -55,15 +55,11 @@ struct AlertDelivery: Encodable {
     /// Matched events that arrived on the stream before the observation's HTTP answer.
     var eventsBeforeAcknowledgement = 0
     /// From sending the observation to receiving the last of its alert events on the stream (delivered ones only).
-    var latency = AlertDelivery.histogram()
+    var latency = Histogram<UInt64>.latencyMicroseconds()
     /// From sending the same observations to their acknowledgement.
-    var acknowledgementLatency = AlertDelivery.histogram()
+    var acknowledgementLatency = Histogram<UInt64>.latencyMicroseconds()
 
     var missingEvents: Int { expectedEvents - matchedEvents }
-
-    static func histogram() -> Histogram<UInt64> {
-        Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
-    }
 
     /// Joins both sides. An observation counts towards `latency` only when all its changes arrived; towards
     /// `acknowledgementLatency` always, so a missing event cannot flatter the ratio (and is reported as missing).
@@ -96,15 +92,10 @@ struct AlertDelivery: Encodable {
         return result
     }
 
-    /// A percentile of a histogram in milliseconds.
-    static func milliseconds(_ histogram: Histogram<UInt64>, _ percentile: Double) -> Double {
-        Double(histogram.valueAtPercentile(percentile)) / 1000
-    }
-
     /// Alert p99 over acknowledgement p99 of the same observations (target ≤ 1.5).
     var p99Ratio: Double {
-        let ack = Self.milliseconds(acknowledgementLatency, 99)
-        return ack > 0 ? Self.milliseconds(latency, 99) / ack : 0
+        let ack = acknowledgementLatency.milliseconds(at: 99)
+        return ack > 0 ? latency.milliseconds(at: 99) / ack : 0
     }
 
     enum CodingKeys: String, CodingKey {
@@ -122,14 +113,9 @@ struct AlertDelivery: Encodable {
         try container.encode(matchedByKind, forKey: .matchedByKind)
         try container.encode(observationsDelivered, forKey: .observationsDelivered)
         try container.encode(eventsBeforeAcknowledgement, forKey: .eventsBeforeAcknowledgement)
-        try container.encode(Self.percentiles(latency), forKey: .latencyMs)
-        try container.encode(Self.percentiles(acknowledgementLatency), forKey: .acknowledgementLatencyMs)
+        try container.encode(latency.millisecondSummary, forKey: .latencyMs)
+        try container.encode(acknowledgementLatency.millisecondSummary, forKey: .acknowledgementLatencyMs)
         try container.encode(p99Ratio, forKey: .p99Ratio)
-    }
-
-    static func percentiles(_ histogram: Histogram<UInt64>) -> [String: Double] {
-        ["p50": milliseconds(histogram, 50), "p90": milliseconds(histogram, 90), "p99": milliseconds(histogram, 99),
-         "p99.9": milliseconds(histogram, 99.9), "max": Double(histogram.max) / 1000]
     }
 
     /// The report's lines about alert delivery.
@@ -139,8 +125,8 @@ struct AlertDelivery: Encodable {
         for percentile in [50.0, 90, 99, 99.9] {
             let name = percentile == 99.9 ? "p99.9" : "p\(Int(percentile))"
             lines.append("  alert latency \(name) (ms)".padding(toLength: 34, withPad: " ", startingAt: 0)
-                + format(Self.milliseconds(latency, percentile)).leftPadded(to: 10)
-                + "   ack latency of the same observations: \(format(Self.milliseconds(acknowledgementLatency, percentile)))")
+                + format(latency.milliseconds(at: percentile)).leftPadded(to: 10)
+                + "   ack latency of the same observations: \(format(acknowledgementLatency.milliseconds(at: percentile)))")
         }
         let kinds = matchedByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         lines.append("  alert events matched: \(matchedEvents)/\(expectedEvents) (\(kinds)); \(eventsBeforeAcknowledgement) arrived before their acknowledgement; \(otherEvents) other events")

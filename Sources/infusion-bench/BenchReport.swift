@@ -10,7 +10,7 @@ struct Measurement: Encodable {
     var perSecond: Double { seconds > 0 ? Double(acknowledged) / seconds : 0 }
 
     /// Latency at a percentile, in milliseconds.
-    func milliseconds(_ percentile: Double) -> Double { Double(latency.valueAtPercentile(percentile)) / 1000 }
+    func milliseconds(_ percentile: Double) -> Double { latency.milliseconds(at: percentile) }
 
     enum CodingKeys: String, CodingKey { case acknowledged, seconds, perSecond, latencyMs }
 
@@ -19,10 +19,7 @@ struct Measurement: Encodable {
         try container.encode(acknowledged, forKey: .acknowledged)
         try container.encode(seconds, forKey: .seconds)
         try container.encode(perSecond, forKey: .perSecond)
-        try container.encode([
-            "p50": milliseconds(50), "p90": milliseconds(90), "p99": milliseconds(99), "p99.9": milliseconds(99.9),
-            "max": Double(latency.max) / 1000,
-        ], forKey: .latencyMs)
+        try container.encode(latency.millisecondSummary, forKey: .latencyMs)
     }
 }
 

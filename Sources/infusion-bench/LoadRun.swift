@@ -109,7 +109,7 @@ struct StreamClients: Encodable {
 
 /// One station's measurements.
 struct StationResult {
-    var latency = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
+    var latency = Histogram<UInt64>.latencyMicroseconds()
     var acknowledged: [(UUID, UUID)] = []
     var alertsRaised = 0
     /// The observations whose answer named alert changes, for the alert-delivery join.
@@ -121,11 +121,6 @@ struct StationResult {
         alertsRaised += other.alertsRaised
         alertObservations += other.alertObservations
     }
-}
-
-func microseconds(_ duration: Duration) -> UInt64 {
-    let (seconds, attoseconds) = duration.components
-    return UInt64(max(0, seconds)) * 1_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000_000)
 }
 
 func seconds(_ duration: Duration) -> Double {

@@ -33,8 +33,8 @@ struct AlertDeliveryTests {
         #expect(delivery.observationsDelivered == 1)
         #expect(delivery.eventsBeforeAcknowledgement == 1)
         #expect(delivery.matchedByKind == ["raised": 1, "resolved": 1])
-        #expect(abs(AlertDelivery.milliseconds(delivery.latency, 50) - 55) < 0.1)
-        #expect(abs(AlertDelivery.milliseconds(delivery.acknowledgementLatency, 50) - 40) < 0.1)
+        #expect(abs(delivery.latency.milliseconds(at: 50) - 55) < 0.1)
+        #expect(abs(delivery.acknowledgementLatency.milliseconds(at: 50) - 40) < 0.1)
     }
 
     @Test func aMissingEventIsCountedAndKeepsTheObservationOutOfTheLatency() {
