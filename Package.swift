@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             // The executables are dependencies so `swift test` builds them; the tests run the real binaries.
-            dependencies: ["InfusionClient", "InfusionCore", "infusiond", "infusionctl"]
+            dependencies: ["InfusionClient", "InfusionCore", "infusiond", "infusionctl", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

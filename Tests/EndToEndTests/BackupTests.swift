@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import InfusionClient
 import InfusionCore
 import Synchronization
@@ -136,11 +137,19 @@ struct BackupTests {
         #expect(busy.stderr.contains("stop it first"))
         #expect(await daemon.terminate() == 0)
 
-        // Scribble over a table page of the stopped daemon's database.
+        // A graceful stop leaves one self-contained file: the write-ahead log is empty or gone.
+        let wal = try? FileManager.default.attributesOfItem(atPath: daemon.databasePath + "-wal")[.size] as? Int
+        #expect(wal == nil || wal == 0, "the stopped daemon left \(wal ?? -1) bytes of write-ahead log")
+        // Scribble over the root page of the sessions table, a page that certainly holds data.
+        let (rootPage, pageSize) = try await DatabaseQueue(path: daemon.databasePath).read { db in
+            (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'sessions'") ?? 0,
+             try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+        #expect(rootPage > 1 && pageSize > 0)
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: daemon.databasePath + suffix) }
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: daemon.databasePath))
-        try handle.seek(toOffset: 3 * 4096)
-        try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096))
+        try handle.seek(toOffset: UInt64((rootPage - 1) * pageSize))
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: pageSize))
         try handle.close()
         do {
             try await daemon.start()

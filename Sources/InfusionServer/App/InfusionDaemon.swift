@@ -132,6 +132,12 @@ public enum InfusionDaemon {
         try await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": true], now: state.clock())
         await AuditLifecycle.afterStop(state: state, logger: logger)
         unlink(socketPath)
+        do {
+            try state.store.database.closeAfterCheckpoint()
+        } catch {
+            // Nothing is lost: every commit is already durable in the write-ahead log, which the next start reads.
+            logger.warning("could not checkpoint the database at stop", metadata: ["infusion.error": "\(error)"])
+        }
         logger.info("stopped")
     }
 }

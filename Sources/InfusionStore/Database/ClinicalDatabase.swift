@@ -82,6 +82,17 @@ public final class ClinicalDatabase: Sendable {
         try migrator.migrate(writer)
     }
 
+    /// Ends a graceful stop: copies everything in the write-ahead log into the database file, empties the log and
+    /// closes every connection, so a stopped daemon leaves one self-contained file (what backups, `cp` and the
+    /// start-up integrity check then see). Nothing may use the database afterwards.
+    public func closeAfterCheckpoint() throws {
+        guard let pool = writer as? DatabasePool else { return }
+        try pool.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+        try pool.close()
+    }
+
     /// The journal mode and synchronous setting in force, for health checks and tests.
     public func pragmas() async throws -> (journalMode: String, synchronous: Int, foreignKeys: Bool) {
         try await writer.write { db in
