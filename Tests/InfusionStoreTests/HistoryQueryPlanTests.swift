@@ -20,3 +20,30 @@ struct HistoryQueryPlanTests {
         #expect(!plan.contains { $0.hasPrefix("SCAN") }, "a full scan in \(plan)")
     }
 }
+
+/// The timers ask for the open sessions and unresolved alerts every second; closed sessions and resolved alerts
+/// pile up for years, so these searches must go through the state indexes rather than read every row.
+@Suite("Open sessions and alerts query plans")
+struct OpenStateQueryPlanTests {
+    @Test("the timers' and lists' searches for open sessions and unresolved alerts use the state indexes", arguments: [
+        ClinicalStore.openSessionsSQL,
+        "SELECT COUNT(*) FROM sessions WHERE \(OpenStateFilters.sessions)",
+        "SELECT document FROM sessions WHERE \(OpenStateFilters.sessions) ORDER BY started_at DESC",
+        "SELECT * FROM alerts WHERE \(OpenStateFilters.alerts) ORDER BY id",
+        "SELECT state, priority, COUNT(*) AS n FROM alerts WHERE \(OpenStateFilters.alerts) GROUP BY state, priority",
+    ])
+    func searchesByState(sql: String) throws {
+        let database = try ClinicalDatabase()
+        let plan = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("INDEX sessions_by_state (state=?)") || $0.contains("INDEX alerts_by_state (state=?)") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "a full scan in \(plan)")
+    }
+
+    @Test("the open states are every state but closed (sessions) and resolved (alerts)")
+    func openStates() {
+        #expect(OpenStateFilters.sessions == "state IN ('running', 'paused', 'stopped', 'ended')")
+        #expect(OpenStateFilters.alerts == "state IN ('active', 'acknowledged')")
+    }
+}

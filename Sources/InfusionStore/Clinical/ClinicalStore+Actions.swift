@@ -85,7 +85,7 @@ extension ClinicalStore {
                 clauses.append("state = ?")
                 arguments += [state.rawValue]
             } else {
-                clauses.append("state != 'resolved'")
+                clauses.append(OpenStateFilters.alerts)
             }
             if let sessionId {
                 clauses.append("session_id = ?")

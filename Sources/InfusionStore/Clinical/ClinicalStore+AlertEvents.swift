@@ -42,7 +42,7 @@ extension ClinicalStore {
     /// Every unresolved alert with its events (oldest first) and its session's drug, for the escalation timer.
     public func unresolvedAlertsWithHistory() async throws -> [(alert: Alert, drug: Drug, history: [AlertEvent])] {
         try await writer.read { db in
-            let alerts = try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE state != 'resolved' ORDER BY id").map(Rows.alert)
+            let alerts = try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE \(OpenStateFilters.alerts) ORDER BY id").map(Rows.alert)
             guard !alerts.isEmpty else { return [] }
             let ids = alerts.map(\.id)
             let events = try Row.fetchAll(

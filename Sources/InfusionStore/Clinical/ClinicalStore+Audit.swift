@@ -35,7 +35,7 @@ extension ClinicalStore {
     /// Counts for the health view: open sessions, unresolved alerts, audit records.
     public func counts() async throws -> (openSessions: Int, activeAlerts: Int, auditRecords: Int64) {
         try await writer.read { db in
-            let sessions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE state != 'closed'") ?? 0
+            let sessions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE \(OpenStateFilters.sessions)") ?? 0
             let alerts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM alerts WHERE state = 'active'") ?? 0
             return (sessions, alerts, try AuditLog.count(db))
         }

@@ -55,10 +55,10 @@ extension ClinicalStore {
             for row in try Row.fetchAll(db, sql: "SELECT priority, COUNT(*) AS n FROM alerts GROUP BY priority") {
                 counts.alertsRaised[row["priority"]] = row["n"]
             }
-            for row in try Row.fetchAll(db, sql: "SELECT state, priority, COUNT(*) AS n FROM alerts WHERE state != 'resolved' GROUP BY state, priority") {
+            for row in try Row.fetchAll(db, sql: "SELECT state, priority, COUNT(*) AS n FROM alerts WHERE \(OpenStateFilters.alerts) GROUP BY state, priority") {
                 counts.openAlerts[.init(state: row["state"], priority: row["priority"])] = row["n"]
             }
-            counts.openSessions = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE state != 'closed'") ?? 0
+            counts.openSessions = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions WHERE \(OpenStateFilters.sessions)") ?? 0
             counts.auditRecords = try AuditLog.count(db)
             return counts
         }

@@ -47,17 +47,19 @@ extension ClinicalStore {
         }
     }
 
+    static let openSessionsSQL = """
+        SELECT s.id AS id, (SELECT MAX(sequence) FROM events e WHERE e.session_id = s.id) AS sequence
+        FROM sessions s WHERE s.\(OpenStateFilters.sessions)
+        """
+
     /// Every open session with the sequence of its latest event, so the schedule timer reloads a history only when
     /// something new was recorded.
     public func openSessionSequences() async throws -> [(id: UUID, sequence: Int64)] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.id AS id, (SELECT MAX(sequence) FROM events e WHERE e.session_id = s.id) AS sequence
-                FROM sessions s WHERE s.state != 'closed'
-                """).compactMap { row in
-                    guard let id = UUID(uuidString: row["id"]) else { return nil }
-                    return (id, row["sequence"] ?? 0)
-                }
+            try Row.fetchAll(db, sql: Self.openSessionsSQL).compactMap { row in
+                guard let id = UUID(uuidString: row["id"]) else { return nil }
+                return (id, row["sequence"] ?? 0)
+            }
         }
     }
 
@@ -79,7 +81,7 @@ extension ClinicalStore {
     /// The unresolved alerts of every open session, for the schedule timer to compare its decisions with.
     public func unresolvedAlertsBySession() async throws -> [UUID: [Alert]] {
         try await writer.read { db in
-            let alerts = try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE state != 'resolved' ORDER BY id").map(Rows.alert)
+            let alerts = try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE \(OpenStateFilters.alerts) ORDER BY id").map(Rows.alert)
             return Dictionary(grouping: alerts, by: \.sessionId)
         }
     }

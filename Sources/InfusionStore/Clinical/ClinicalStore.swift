@@ -52,7 +52,7 @@ public final class ClinicalStore: Sendable {
             let filter = switch state {
             case "closed": "WHERE state = 'closed'"
             case "all": ""
-            default: "WHERE state != 'closed'"
+            default: "WHERE \(OpenStateFilters.sessions)"
             }
             return try Row.fetchAll(db, sql: "SELECT document FROM sessions \(filter) ORDER BY started_at DESC").map(Rows.session)
         }
