@@ -42,14 +42,6 @@ public struct ScheduleHistory: Sendable, Hashable {
         self.startedAt = startedAt
     }
 
-    /// Folds a session's events, oldest first, with the decisions recorded for each, into a history. Bodies that
-    /// do not decode are skipped: the log only holds bodies the daemon accepted, so that happens only for kinds
-    /// this version does not know.
-    public init(session: Session, events: [ClinicalEvent], decisions: [UUID: [Decision]]) {
-        self.init(sessionId: session.id, drug: session.drug, startedAt: session.startedAt)
-        for event in events { apply(event, decisions: decisions[event.id] ?? []) }
-    }
-
     /// Adds one event and the decisions it led to (a rule's stop ends delivery as an ordered stop does).
     public mutating func apply(_ event: ClinicalEvent, decisions: [Decision]) {
         let payload: SessionHistory.Entry.Payload

@@ -20,16 +20,10 @@ extension ClinicalStore {
             let body: String = row["body"]
             if let text: String = row["state_after"], let after = SessionState(rawValue: text) { state = after }
             let payload: SessionHistory.Entry.Payload
-            switch kind {
-            case .start: payload = .start(try HistoryDocuments.starts.value(for: body, decode: Rows.decoder()))
-            case .observation: payload = .observation(try HistoryDocuments.observations.value(for: body, decode: Rows.decoder()))
-            case .action: payload = .action(try HistoryDocuments.actions.value(for: body, decode: Rows.decoder()))
-            case .system:
-                guard let event = try? HistoryDocuments.systemEvents.value(for: body, decode: Rows.decoder()) else { continue }
-                payload = .system(event)
-            case .timer, .decision:
-                // Their bodies mean nothing to the rules; their effect on the session is its state afterwards.
-                payload = .unread
+            do {
+                payload = try HistoryDocuments.payload(kind: kind, body: body)
+            } catch where kind == .system {
+                continue  // a system event this version cannot read says nothing the rules use
             }
             entries.append(SessionHistory.Entry(
                 sequence: row["sequence"], recordedAt: Rows.date(row["recorded_at"]) ?? session.startedAt,
@@ -122,4 +116,16 @@ enum HistoryDocuments {
     static let observations = DecodedTextMemo<ObservationRequest>(capacity: 2_048)
     static let actions = DecodedTextMemo<ActionRequest>(capacity: 1_024)
     static let systemEvents = DecodedTextMemo<SystemEvent>(capacity: 512)
+
+    /// A stored event body as history entries carry it, decoded through the memos. Timer and decision bodies
+    /// mean nothing to the rules or the schedule (their effect on the session is its state afterwards): `.unread`.
+    static func payload(kind: ClinicalEventKind, body: String) throws -> SessionHistory.Entry.Payload {
+        switch kind {
+        case .start: .start(try starts.value(for: body, decode: Rows.decoder()))
+        case .observation: .observation(try observations.value(for: body, decode: Rows.decoder()))
+        case .action: .action(try actions.value(for: body, decode: Rows.decoder()))
+        case .system: .system(try systemEvents.value(for: body, decode: Rows.decoder()))
+        case .timer, .decision: .unread
+        }
+    }
 }

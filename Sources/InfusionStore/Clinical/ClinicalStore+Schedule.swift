@@ -22,15 +22,8 @@ extension ClinicalStore {
             """), arguments: [sessionId.uuidString, after])
         var last: Int64?
         while let row = try rows.next() {
-            let body: String = row["body"]
-            let payload: SessionHistory.Entry.Payload
-            switch ClinicalEventKind(rawValue: row["kind"]) {
-            case .start: payload = (try? HistoryDocuments.starts.value(for: body, decode: Rows.decoder())).map { .start($0) } ?? .unread
-            case .observation:
-                payload = (try? HistoryDocuments.observations.value(for: body, decode: Rows.decoder())).map { .observation($0) } ?? .unread
-            case .action: payload = (try? HistoryDocuments.actions.value(for: body, decode: Rows.decoder())).map { .action($0) } ?? .unread
-            default: payload = .unread
-            }
+            let payload = ClinicalEventKind(rawValue: row["kind"])
+                .flatMap { try? HistoryDocuments.payload(kind: $0, body: row["body"]) } ?? .unread
             history.apply(payload, recordedAt: Rows.date(row["recorded_at"]) ?? .distantPast,
                           occurredAt: Rows.date(row["occurred_at"]) ?? .distantPast, stopped: row["stopped"])
             last = row["sequence"]
