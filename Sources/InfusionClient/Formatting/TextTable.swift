@@ -55,7 +55,8 @@ public struct TextTable: Sendable, Hashable {
     /// Whether no row has been added.
     public var isEmpty: Bool { rows.isEmpty }
 
-    /// Adds a row; missing cells are blank, extra cells are joined into the last one, and line breaks become spaces.
+    /// Adds a row; missing cells are blank, extra cells are joined into the last one, line breaks and tabs become
+    /// spaces and every other control character is shown escaped (``TerminalText/escaped(_:keepingLineBreaks:)``).
     public mutating func append(_ cells: [String]) {
         var row = cells.map(Self.singleLine)
         if row.count > columns.count, let lastIndex = columns.indices.last {
@@ -86,7 +87,7 @@ public struct TextTable: Sendable, Hashable {
     }
 
     private static func singleLine(_ text: String) -> String {
-        String(text.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+        TerminalText.escaped(String(text.map { $0 == "\n" || $0 == "\r\n" || $0 == "\t" ? " " : $0 }))
     }
 
     private static func trimmingTrailingSpaces(_ line: String) -> String {

@@ -30,13 +30,14 @@ public enum InfusionClientError: Error, CustomStringConvertible {
         case .timedOut(let path, let after):
             "infusiond at \(path) did not answer within \(after.components.seconds) s. "
                 + "The request may or may not have been recorded; check before repeating it."
+        // The daemon's words may echo what a station sent: shown escaped, never acted on by the terminal.
         case .problem(let problem):
-            "\(problem.title): \(problem.detail) [\(problem.code)]"
+            TerminalText.escaped("\(problem.title): \(problem.detail) [\(problem.code)]")
         case .unexpected(let status, let body):
             "infusiond answered with unexpected status \(status)"
-                + (body.isEmpty ? "." : ": \(body.prefix(500))")
+                + (body.isEmpty ? "." : ": " + TerminalText.escaped(String(body.prefix(500))))
         case .invalidResponse(let message):
-            message
+            TerminalText.escaped(message)
         }
     }
 

@@ -51,8 +51,8 @@ struct AlertsWatch: AsyncParsableCommand {
                     if case .opened(let start) = item, last == nil { last = start }
                     guard case .event(let event) = item else { continue }
                     switch global.format {
-                    case .json: Self.write(String(decoding: try encoder.encode(event), as: UTF8.self))
-                    case .text: Self.write(Render.alertEventLine(event))
+                    case .json: Console.streamLine(String(decoding: try encoder.encode(event), as: UTF8.self), json: true)
+                    case .text: Console.streamLine(Render.alertEventLine(event), json: false)
                     }
                     last = event.id
                     shown += 1
@@ -69,10 +69,5 @@ struct AlertsWatch: AsyncParsableCommand {
             // Resumes after the last event shown (or where the first connection started), so nothing is missed.
             try await Task.sleep(for: .seconds(2))
         }
-    }
-
-    /// Writes a line and flushes at once, so a pipe or a file sees each event as it happens.
-    private static func write(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import InfusionClient
 import Synchronization
 
 /// A progress line on standard error for long transfers, redrawn at most a few times a second and only when
@@ -8,7 +9,7 @@ final class ProgressLine: Sendable {
     private let enabled = isatty(STDERR_FILENO) == 1
     private let lastDrawn = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(label: String) { self.label = label }
+    init(label: String) { self.label = TerminalText.escaped(label) }
 
     /// Shows the bytes received so far.
     func update(bytes: Int64) {
@@ -33,7 +34,7 @@ final class ProgressLine: Sendable {
             last = now
             return true
         }
-        if due { FileHandle.standardError.write(Data("\r\(label): \(text)\u{1B}[K".utf8)) }
+        if due { FileHandle.standardError.write(Data("\r\(label): \(TerminalText.escaped(text))\u{1B}[K".utf8)) }
     }
 
     /// Ends the line.
