@@ -14,7 +14,7 @@ struct AlertsList: AsyncParsableCommand {
 
             Example:
               infusionctl alerts list --state active
-              infusionctl alerts list --session 3f2a1b2c-4d5e-6f70-8192-a3b4c5d6e7f8
+              infusionctl alerts list --session 3f2a1b2c
             """
     )
 
@@ -23,11 +23,12 @@ struct AlertsList: AsyncParsableCommand {
     @Option(help: "Only alerts in this state.")
     var state: AlertState?
 
-    @Option(help: ArgumentHelp("Only alerts of this session.", valueName: "id"), transform: Parse.uuid)
-    var session: UUID?
+    @Option(help: ArgumentHelp("Only alerts of this session: its id, the start of it, or a patient id.", valueName: "id"))
+    var session: String?
 
     func run() async throws {
-        let alerts = try await global.client().alerts(state: state?.rawValue, session: session)
+        let sessionID = if let session { try await global.sessionID(session) } else { UUID?.none }
+        let alerts = try await global.client().alerts(state: state?.rawValue, session: sessionID)
         try global.emit(AlertList(alerts: alerts)) { list in
             list.alerts.isEmpty ? "No \(state.map { $0.rawValue + " " } ?? "")alerts." : Render.alerts(list.alerts).render()
         }

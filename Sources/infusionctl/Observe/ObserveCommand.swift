@@ -25,8 +25,8 @@ struct ObserveCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("The session's id.", valueName: "id"), transform: Parse.uuid)
-    var id: UUID
+    @Argument(help: ArgumentHelp(SessionArgument.help, discussion: SessionArgument.discussion, valueName: "id"))
+    var id: String
 
     @Option(help: ArgumentHelp("Who observed (your staff id).", valueName: "staff-id"))
     var by: String
@@ -79,9 +79,11 @@ struct ObserveCommand: AsyncParsableCommand {
         let request = ObservationRequest(
             eventId: eventId, observedAt: observedAt ?? Date(), recordedBy: by, vitals: vitals.vitals,
             symptoms: symptoms.isEmpty ? nil : symptoms, sedation: sedation, painNrs: pain, serumLevelUgPerMl: serum)
+        // Resolved before the request, so a lookup that fails is never mistaken for a lost observation.
+        let sessionId = try await global.sessionID(id)
         let response: EventResponse
         do {
-            response = try await global.client().observe(sessionId: id, request)
+            response = try await global.client().observe(sessionId: sessionId, request)
         } catch let error as InfusionClientError {
             throw RetryHint.wrap(error, eventId: eventId)
         }

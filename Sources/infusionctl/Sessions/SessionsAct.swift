@@ -27,8 +27,8 @@ struct SessionsAct: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("The session's id.", valueName: "id"), transform: Parse.uuid)
-    var id: UUID
+    @Argument(help: ArgumentHelp(SessionArgument.help, discussion: SessionArgument.discussion, valueName: "id"))
+    var id: String
 
     @Argument(help: ArgumentHelp("The action.", valueName: "action"))
     var action: SessionActionKind
@@ -70,9 +70,11 @@ struct SessionsAct: AsyncParsableCommand {
         let request = ActionRequest(
             action: action, by: by, reason: reason, infusion: dose.infusion, bolus: dose.bolus,
             override: override.override, eventId: eventId)
+        // Resolved before the request, so a lookup that fails is never mistaken for a lost action.
+        let sessionId = try await global.sessionID(id)
         let response: EventResponse
         do {
-            response = try await global.client().act(sessionId: id, request)
+            response = try await global.client().act(sessionId: sessionId, request)
         } catch let error as InfusionClientError {
             throw RetryHint.wrap(error, eventId: eventId)
         }

@@ -22,8 +22,8 @@ struct SessionsReplay: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("The session's id.", valueName: "id"), transform: Parse.uuid)
-    var id: UUID?
+    @Argument(help: ArgumentHelp(SessionArgument.help, discussion: SessionArgument.discussion, valueName: "id"))
+    var id: String?
 
     @Flag(help: "Replay every session, open and closed.")
     var all = false
@@ -34,7 +34,7 @@ struct SessionsReplay: AsyncParsableCommand {
 
     func run() async throws {
         let client = global.client()
-        let ids = if let id { [id] } else { try await client.listSessions(state: "all").map(\.id) }
+        let ids = if let id { [try await global.sessionID(id)] } else { try await client.listSessions(state: "all").map(\.id) }
         var reports: [ReplayReport] = []
         for (index, id) in ids.enumerated() {
             if ids.count > 1 && global.format == .text { Console.error("replaying \(index + 1)/\(ids.count)…") }

@@ -13,16 +13,18 @@ struct SessionsShow: AsyncParsableCommand {
 
             Example:
               infusionctl sessions show 3f2a1b2c-4d5e-6f70-8192-a3b4c5d6e7f8
+              infusionctl sessions show 3f2a1b2c        (the start of an id, as tables show it)
+              infusionctl sessions show MRN-1001        (the patient's one open session)
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("The session's id.", valueName: "id"), transform: Parse.uuid)
-    var id: UUID
+    @Argument(help: ArgumentHelp(SessionArgument.help, discussion: SessionArgument.discussion, valueName: "id"))
+    var id: String
 
     func run() async throws {
-        let detail = try await global.client().session(id: id)
+        let detail = try await global.client().session(id: try await global.sessionID(id))
         try global.emit(detail, text: Render.sessionDetail)
     }
 }

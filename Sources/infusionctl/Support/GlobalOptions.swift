@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import InfusionClient
 
 /// Options every command takes: where the daemon is and how to print.
@@ -19,6 +20,16 @@ struct GlobalOptions: ParsableArguments {
 
     /// A client for the daemon on the chosen socket.
     func client() -> InfusionClient { InfusionClient(socketPath: socketPath) }
+
+    /// The session a person named: a whole id, a unique start of one, or the patient id of the one open session
+    /// for that patient (``SessionReference``).
+    func sessionID(_ text: String) async throws -> UUID {
+        do {
+            return try await client().sessionID(for: SessionReference(text))
+        } catch let failure as SessionReference.Failure {
+            throw CommandFailure(failure.description)
+        }
+    }
 
     /// Prints `value` as JSON, or the text `render` makes of it.
     func emit<Value: Encodable>(_ value: Value, text render: (Value) -> String) throws {
