@@ -21,6 +21,10 @@ struct AuditExport: AsyncParsableCommand {
               FILE.checkpoint  the signed checkpoint (C2SP tlog-checkpoint signed note) the export verifies against
               FILE.prefix      only for --from after 1: what a verifier needs about the records before the range
 
+            Every file is created new, mode 0600, and never through a symbolic link: a link at any of these names \
+            stops the export. An existing FILE, FILE.checkpoint, FILE.prefix or leftover FILE.partial is replaced \
+            only with --force.
+
             Formats: jsonl, each line exactly the bytes that were hashed (the evidence; verify it with \
             `infusionctl audit verify --file FILE --pubkey KEY`); csv, one row per record for people (RFC 4180); \
             fhir, a FHIR R4 Bundle of AuditEvent resources carrying each record's seq, hash and bytes.
@@ -58,7 +62,7 @@ struct AuditExport: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Who is exporting (staff identifier), recorded in the audit trail.", valueName: "person"))
     var by: String?
 
-    @Flag(help: "Replace FILE (and its .checkpoint and .prefix) if they exist.")
+    @Flag(help: "Replace FILE (and its .checkpoint, .prefix and a leftover .partial) if they exist as regular files.")
     var force = false
 
     /// The formats, for the command line.
@@ -91,15 +95,20 @@ struct AuditExport: AsyncParsableCommand {
     func run() async throws {
         let checkpointFile = "\(output).checkpoint"
         let prefixFile = "\(output).prefix"
-        for path in [output, checkpointFile] where FileManager.default.fileExists(atPath: path) && !force {
-            throw CommandFailure("\(path) exists; choose another file or pass --force to replace it.")
-        }
         let partial = "\(output).partial"
-        let descriptor = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw CommandFailure("cannot create \(partial): \(String(cString: strerror(errno))); check the folder exists and is writable.")
+        let handle: FileHandle
+        do {
+            // Every name is looked at before anything is fetched: a link or an unasked-for replacement stops the
+            // export before the daemon records it.
+            for path in [output, checkpointFile, prefixFile] {
+                try PrivateFile.checkWritable(path, replacing: force)
+            }
+            // A regular leftover of an interrupted export goes only with --force; a link there makes createNew fail.
+            if force && PrivateFile.existing(partial) == .regularFile { unlink(partial) }
+            handle = try PrivateFile.createNew(partial)
+        } catch let failure as PrivateFile.Failure {
+            throw CommandFailure(failure.description)
         }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         let progress = ProgressLine(label: "exporting to \(output)")
         let counting = format != .fhir
         let head: InfusionClient.DownloadHead
@@ -126,14 +135,17 @@ struct AuditExport: AsyncParsableCommand {
             throw CommandFailure("the daemon's answer carried no checkpoint; check that infusionctl and infusiond are the same version.")
         }
         let note = String(decoding: noteText, as: UTF8.self)
-        try write(note, to: checkpointFile)
-        if let prefixText = head.header("Infusiond-Audit-Prefix").flatMap({ Data(base64Encoded: $0) }) {
-            try write(String(decoding: prefixText, as: UTF8.self), to: prefixFile)
-        } else if FileManager.default.fileExists(atPath: prefixFile) {
-            unlink(prefixFile)
-        }
-        guard rename(partial, output) == 0 else {
-            throw CommandFailure("cannot rename \(partial) to \(output): \(String(cString: strerror(errno)))")
+        do {
+            try PrivateFile.write(noteText, to: checkpointFile, replacing: force)
+            if let prefixText = head.header("Infusiond-Audit-Prefix").flatMap({ Data(base64Encoded: $0) }) {
+                try PrivateFile.write(prefixText, to: prefixFile, replacing: force)
+            } else {
+                // A stale prefix from an earlier export would mislead a verifier; only --force lets it get this far.
+                PrivateFile.removeRegularFile(prefixFile)
+            }
+            try PrivateFile.moveIntoPlace(partial, to: output, replacing: force)
+        } catch let failure as PrivateFile.Failure {
+            throw CommandFailure(failure.description)
         }
         let checkpoint = try Checkpoint(text: note.components(separatedBy: "\n\n").first.map { $0 + "\n" } ?? "")
         let bytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int64) ?? nil
@@ -151,15 +163,5 @@ struct AuditExport: AsyncParsableCommand {
             lines.append("Verify it offline: infusionctl audit verify --file \(result.file) --pubkey <key from `infusionctl audit pubkey`>")
         }
         Console.out(lines.joined(separator: "\n"))
-    }
-
-    /// Writes a small file mode 0600, replacing any old one.
-    private func write(_ text: String, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw CommandFailure("cannot create \(path): \(String(cString: strerror(errno)))") }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.synchronize()
-        try handle.close()
     }
 }

@@ -17,7 +17,7 @@ struct DbBackup: AsyncParsableCommand {
             of everything committed when the copy began), checks it with PRAGMA quick_check, records the backup \
             in the audit trail and streams it here. The file is written as FILE.partial, checked against the \
             SHA-256 the daemon sent, flushed to disk and only then renamed to FILE, so FILE is never half a backup. \
-            It is created mode 0600: it holds patient records.
+            It is created mode 0600 (it holds patient records) and never through a symbolic link.
 
             Check a backup with: infusionctl audit verify --db FILE
 
@@ -29,7 +29,7 @@ struct DbBackup: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Where to write the backup; must not exist unless --force.", valueName: "file"))
     var file: String
 
-    @Flag(help: "Replace FILE if it exists.")
+    @Flag(help: "Replace FILE if it exists as a regular file.")
     var force = false
 
     @OptionGroup var global: GlobalOptions
@@ -45,17 +45,14 @@ struct DbBackup: AsyncParsableCommand {
 
     func run() async throws {
         let target = URL(fileURLWithPath: file).standardizedFileURL.path
-        if FileManager.default.fileExists(atPath: target) && !force {
-            throw CommandFailure("\(target) exists; choose a new file name or pass --force to replace it.")
-        }
         let partial = target + ".partial"
-        let fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw CommandFailure("cannot create \(partial): \(reason). Check the folder exists and is writable"
-                                 + (errno == EEXIST ? ", and remove the leftover \(partial) from an interrupted backup." : "."))
+        let handle: FileHandle
+        do {
+            try PrivateFile.checkWritable(target, replacing: force)
+            handle = try PrivateFile.createNew(partial)
+        } catch let failure as PrivateFile.Failure {
+            throw CommandFailure(failure.description)
         }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         var finished = false
         defer {
             try? handle.close()
@@ -70,8 +67,10 @@ struct DbBackup: AsyncParsableCommand {
         guard let expected, expected == digest else {
             throw CommandFailure("the received backup does not match the daemon's SHA-256 (\(expected ?? "none sent") vs \(digest)); it was discarded. Run the backup again.")
         }
-        guard rename(partial, target) == 0 else {
-            throw CommandFailure("cannot rename \(partial) to \(target): \(String(cString: strerror(errno)))")
+        do {
+            try PrivateFile.moveIntoPlace(partial, to: target, replacing: force)
+        } catch let failure as PrivateFile.Failure {
+            throw CommandFailure(failure.description)
         }
         finished = true
         Self.syncFolder(of: target)
