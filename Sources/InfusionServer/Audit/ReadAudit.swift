@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import InfusionCore
 import InfusionStore
+import Logging
 
 /// Audits reads (IHE Basic Audit Log Patterns): who read which sessions, events or audit records.
 ///
@@ -19,9 +20,10 @@ enum ReadAudit {
     static func person(_ request: Request) throws -> String? {
         let query = request.uri.queryParameters.get("by")
         guard let value = query ?? request.headers[personHeader], !value.isEmpty else { return nil }
-        guard value.count <= 128, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        if let violation = TextRules.violation(in: value, kind: .identifier) {
+            let reason = RequestText.problem(violation, field: query == nil ? "X-Infusion-Person" : "by", kind: .identifier).detail
             throw Problem(status: 400, code: "request.badPerson", title: "Bad person identifier",
-                          detail: "The reading person (by= or X-Infusion-Person) must be a staff identifier of at most 128 characters without control characters.",
+                          detail: "The reading person (by= or X-Infusion-Person) must be a staff identifier of at most \(TextRules.identifierMaxBytes) bytes without control, formatting or bidirectional characters: \(reason)",
                           field: query == nil ? "X-Infusion-Person" : "by")
         }
         return value
@@ -33,20 +35,41 @@ enum ReadAudit {
         entity: AuditEntity?, detail: [String: JSONValue]
     ) async throws {
         let actor = await context.actor(person: try person(request))
-        var detail = detail
-        detail["route"] = .string("\(request.method.rawValue) \(request.uri.path)")
+        try await store(action, actor: actor, entity: entity, detail: detail.merging(routeDetail(request)) { own, _ in own },
+                        state: state, logger: context.logger)
+    }
+
+    /// The route and query of a read, for its record.
+    static func routeDetail(_ request: Request) -> [String: JSONValue] {
+        var detail: [String: JSONValue] = ["route": .string("\(request.method.rawValue) \(request.uri.path)")]
         if let query = request.uri.query, !query.isEmpty { detail["query"] = .string(query) }
+        return detail
+    }
+
+    /// Commits a read's record, or while storage fails keeps it for later (see the type's description).
+    static func store(
+        _ action: String, actor: AuditActor, entity: AuditEntity?, detail: [String: JSONValue], state: ServerState, logger: Logger
+    ) async throws {
         let now = state.clock()
         do {
             try await state.store.recordRead(action, actor: actor, entity: entity, detail: .object(detail), now: now)
         } catch where StorageFault(error) != nil {
-            state.deferredReads.keep(action: action, actor: actor, entity: entity, detail: .object(detail), time: now,
-                                     logger: context.logger)
+            try state.deferredReads.keep(action: action, actor: actor, entity: entity, detail: .object(detail), time: now,
+                                         logger: logger)
             return
         }
         if state.deferredReads.count > 0 {
-            await state.deferredReads.flush(to: state.store, now: now, logger: context.logger)
+            await state.deferredReads.flush(to: state.store, now: now, logger: logger)
         }
+    }
+
+    /// How a read of many items is recorded without listing each: their number and the SHA-256 (hex) of their
+    /// ids in the order sent, each followed by a line feed. An auditor who rebuilds the list from the database can
+    /// check it against the digest; the record stays small however many alerts a ward has.
+    static func digest(of ids: [String]) -> [String: JSONValue] {
+        var text = ""
+        for id in ids { text += id + "\n" }
+        return ["count": .number(Double(ids.count)), "idsSha256": .string(AuditLog.hexSHA256(Data(text.utf8)))]
     }
 
     /// The patient of a session's event log, from its start event.

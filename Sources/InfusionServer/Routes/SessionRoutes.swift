@@ -10,6 +10,7 @@ enum SessionRoutes {
     static func add(to router: Router<InfusionRequestContext>, state: ServerState) {
         router.post("/v1/sessions") { request, context in
             let body = try await request.decodeJSON(StartSessionRequest.self, limit: state.maxBodyBytes)
+            try RequestText.check(body)
             try RequestValidation.validate(body)
             let session = try await state.store.startSession(
                 body, ruleSet: state.ruleSet, actor: await context.actor(person: body.recordedBy), now: state.clock())
@@ -50,6 +51,7 @@ enum SessionRoutes {
             let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
             let body = try await request.decodeJSON(ObservationRequest.self, limit: state.maxBodyBytes)
             let now = state.clock()
+            try RequestText.check(body)
             try RequestValidation.validate(body, now: now)
             let answer = try await state.store.recordObservationAnswer(
                 sessionId: id, request: body, ruleSet: state.ruleSet, actor: await context.actor(person: body.recordedBy), now: now)
@@ -62,6 +64,7 @@ enum SessionRoutes {
             let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
             let body = try await request.decodeJSON(ActionRequest.self, limit: state.maxBodyBytes)
             try AccessRules.authorize(action: body.action, context: context)
+            try RequestText.check(body)
             try RequestValidation.validate(body)
             let (response, replayed) = try await state.store.recordAction(
                 sessionId: id, request: body, ruleSet: state.ruleSet, actor: await context.actor(person: body.by), now: state.clock())
