@@ -44,6 +44,25 @@ public enum RequestValidation {
         }
     }
 
+    /// An observation dated before its session started: it cannot belong to the session (the baseline is taken at
+    /// start), and the rules would see a negative time since start. The server answers `422 observation.beforeStart`.
+    public struct ObservationBeforeStart: Error, Sendable, Hashable {
+        /// The observation's `observedAt`.
+        public var observedAt: Date
+        /// When the session started.
+        public var startedAt: Date
+
+        public init(observedAt: Date, startedAt: Date) {
+            self.observedAt = observedAt
+            self.startedAt = startedAt
+        }
+    }
+
+    /// Throws ``ObservationBeforeStart`` when `observedAt` is before `startedAt`.
+    public static func requireAfterStart(observedAt: Date, startedAt: Date) throws(ObservationBeforeStart) {
+        if observedAt < startedAt { throw ObservationBeforeStart(observedAt: observedAt, startedAt: startedAt) }
+    }
+
     /// Checks a set of vitals against the plausible ranges and that diastolic is below systolic.
     public static func validate(_ vitals: Vitals, prefix: String) throws(Problem) {
         for check in plausibleVitals {

@@ -13,6 +13,13 @@ public enum WireJSON {
         return encoder
     }
 
+    /// Why a time in a body was refused; the underlying error of the `DecodingError`, so the server can answer
+    /// `request.timestamp` naming the field.
+    public struct TimestampError: Error, Sendable, Hashable {
+        /// What a valid time looks like.
+        public static let expected = "an RFC 3339 time such as 2026-01-31T14:05:00Z (a real date and time of day, years 1900–9999, with Z or an offset such as +01:00)"
+    }
+
     /// A decoder for API bodies that accepts RFC 3339 times with or without fractional seconds.
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -20,8 +27,11 @@ public enum WireJSON {
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
             guard let date = parseTimestamp(text) else {
-                throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "'\(text)' is not an RFC 3339 time such as 2026-01-31T14:05:00Z.")
+                // The text is echoed only when it is short and plain, so a refusal never carries control characters.
+                let shown = text.utf8.count <= 40 && TextRules.violation(in: text, kind: .identifier) == nil ? "'\(text)'" : "The value"
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath, debugDescription: "\(shown) is not \(TimestampError.expected).",
+                    underlyingError: TimestampError()))
             }
             return date
         }
@@ -53,16 +63,17 @@ public enum WireJSON {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 
-    /// Parses an RFC 3339 time with or without fractional seconds and with any offset.
+    /// Parses an RFC 3339 time with or without fractional seconds and with any offset; nil for anything that is
+    /// not a real instant in that form (30 February, hour 25, year 1, a missing offset).
     public static func parseTimestamp(_ text: String) -> Date? {
         if let date = TimestampText.parseUTC(text) { return date }
         return parseAnyTimestamp(text)
     }
 
-    /// The general RFC 3339 parser behind `parseTimestamp`, for every form the fast path does not take.
+    /// The general RFC 3339 parser behind `parseTimestamp`, for every form the fast path does not take. Strict by
+    /// hand: Foundation's ISO 8601 parser rolls impossible dates over (30 February became 2 March) and takes year 1.
     static func parseAnyTimestamp(_ text: String) -> Date? {
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle().parse(text)
+        TimestampText.parseRFC3339(text)
     }
 
     /// Encodes a value to bytes with the API conventions.

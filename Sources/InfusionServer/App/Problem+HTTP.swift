@@ -23,6 +23,11 @@ extension Problem {
         switch error {
         case let problem as Problem:
             return problem
+        case let early as RequestValidation.ObservationBeforeStart:
+            return Problem(status: 422, code: "observation.beforeStart", title: "Observation before the session started",
+                           detail: "observedAt \(WireJSON.formatTimestamp(early.observedAt)) is before the session started (\(WireJSON.formatTimestamp(early.startedAt))); an observation from before the start belongs in the start's baseline. Check the station's clock.",
+                           field: "observedAt",
+                           limits: ["sessionStartedAt": .string(WireJSON.formatTimestamp(early.startedAt))])
         case is NIOTooManyBytesError:
             return Problem(status: 413, code: "request.tooLarge", title: "Request body too large",
                            detail: "The body is over the daemon's limit (64 KiB by default); send a smaller request.")
@@ -69,6 +74,10 @@ extension Problem {
                                detail: "The body is not valid JSON; send a JSON object with Content-Type: application/json.")
             }
             let name = field(context.codingPath)
+            if context.underlyingError is WireJSON.TimestampError {
+                return Problem(status: 422, code: "request.timestamp", title: "Invalid time",
+                               detail: "The field '\(name)': \(context.debugDescription)", field: name)
+            }
             return Problem(status: 422, code: "request.invalidField", title: "Invalid value",
                            detail: "The field '\(name)' has an invalid value: \(context.debugDescription)", field: name)
         @unknown default:

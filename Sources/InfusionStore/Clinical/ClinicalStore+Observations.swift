@@ -25,6 +25,7 @@ extension ClinicalStore {
                 throw Problem(status: 409, code: "session.closed", title: "Session closed",
                               detail: "Session \(sessionId.uuidString) is closed; observations are no longer accepted.")
             }
+            try RequestValidation.requireAfterStart(observedAt: request.observedAt, startedAt: session.startedAt)
             let profile = try ruleSet.profile(for: session.drug)
             let context = try self.ruleContext(db, session: session, profile: profile, now: now, observation: request)
             let decisions = RuleEngine.evaluate(profile.rules, context: context)
