@@ -9,17 +9,13 @@ import Testing
 struct FuzzTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var schemathesis: String? {
-        for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(folder)/schemathesis"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    /// schemathesis from the project's .build/venv (scripts/test installs it there) or from PATH.
+    static var schemathesis: String? { TestEnvironment.tool("schemathesis") }
 
     static var examples: Int { ProcessInfo.processInfo.environment["INFUSION_FUZZ_EXAMPLES"].flatMap(Int.init) ?? 25 }
 
-    @Test("zero server errors and zero crashes", .enabled(if: schemathesis != nil, "schemathesis is not installed (pip install schemathesis==4.32.5); .ci/run installs it"))
+    @Test("zero server errors and zero crashes", .enabled(if: TestEnvironment.runs(schemathesis != nil),
+                                                   "needs schemathesis==4.32.5: scripts/test installs it in .build/venv"))
     func schemathesisRun() async throws {
         let daemon = try DaemonProcess()
         try await daemon.start()
@@ -39,7 +35,8 @@ struct FuzzTests {
             if port == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         let bridgePort = try #require(port, "the loopback bridge did not start")
-        let result = try await DaemonProcess.run(Self.schemathesis!, [
+        let schemathesis = try #require(Self.schemathesis, "schemathesis is not installed; run scripts/test")
+        let result = try await DaemonProcess.run(schemathesis, [
             "run", Self.repositoryRoot.appending(path: "docs/openapi.yaml").path, "--url", "http://127.0.0.1:\(bridgePort)",
             "--checks", "not_a_server_error",
             // The alert stream never ends by design; its own tests cover it (AlertDeliveryTests).
