@@ -188,7 +188,7 @@ struct AlertDeliveryTests {
         #expect(await daemon.terminate() == 0)
     }
 
-    @Test("hooks get each alert event and each stop or pause on stdin; a failing hook is audited and blocks nothing")
+    @Test("hooks get each alert event and each stop or pause on stdin; a failing hook is audited, retried and blocks nothing")
     func hooks() async throws {
         let probe = try DaemonProcess()
         let alertFile = "\(probe.folder)/alerts.jsonl"
@@ -211,10 +211,10 @@ struct AlertDeliveryTests {
         let event = try WireJSON.decoder().decode(AlertEvent.self, from: Data(line.utf8))
         #expect(event.kind == .raised && event.alert.ruleId == "L10" && event.alert.sessionId == session.id)
         let failure = try await daemon.eventually("the audited hook failure") {
-            try await daemon.client.audit(after: 0, limit: 1000).records.map(\.record).first { $0.action == "hook.fail" }
+            try await daemon.client.audit(after: 0, limit: 1000).records.map(\.record).first { $0.action == "hook.retry" }
         }
         #expect(failure.outcome == "failure")
-        guard case .object(let detail) = failure.detail else { throw DaemonError("hook.fail without detail") }
+        guard case .object(let detail) = failure.detail else { throw DaemonError("hook.retry without detail") }
         #expect(detail["hook"] == "onStop" && detail["result"] == "exited 3")
         #expect(daemon.log.contains("hook failed"))
         #expect(await daemon.terminate() == 0)

@@ -58,7 +58,8 @@ public enum InfusionDaemon {
             for warning in warnings { logger.warning("access configuration", metadata: ["infusion.warning": "\(warning)"]) }
         }
         let metrics = DaemonMetrics()
-        let store = ClinicalStore(database: database, onCommit: { metrics.commitFinished(batchSize: $0, duration: $1) })
+        let store = ClinicalStore(database: database, notifiedHooks: Set((configuration.hooks?.configured ?? []).map(\.name)),
+                                  onCommit: { metrics.commitFinished(batchSize: $0, duration: $1) })
         return ServerState(store: store, ruleSet: ruleSet, version: version,
                            maxBodyBytes: configuration.resolvedMaxBodyBytes, access: access, metrics: metrics,
                            systemd: systemd, alertStreamHeartbeat: configuration.alertStream?.resolvedHeartbeat ?? .seconds(15),

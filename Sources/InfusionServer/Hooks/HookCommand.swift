@@ -1,10 +1,16 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Runs one hook command: the event as JSON on its standard input, killed if it outlives its timeout or the
-/// daemon shuts down. Its standard output is discarded; its standard error goes to the daemon's log.
+/// Runs one hook command: the notice as JSON on its standard input, its standard output discarded, its standard
+/// error going to the daemon's log.
+///
+/// The command runs in a process group of its own. The timeout covers the whole run, writing its input included
+/// (the input is written from another thread while the clock runs, so a hook that never reads cannot stretch it).
+/// When the command ends, times out or the daemon shuts down, the whole group is killed, so nothing the hook left
+/// running in the background survives it; the command itself is always reaped.
 enum HookCommand {
     /// How a run ended.
     enum Outcome: Sendable, Hashable, CustomStringConvertible {
@@ -22,66 +28,221 @@ enum HookCommand {
             case .succeeded: "exited 0"
             case .exited(let status): "exited \(status)"
             case .killedBySignal(let signal): "killed by signal \(signal)"
-            case .timedOut(let after): "still running after \(after.components.seconds) s; killed"
+            case .timedOut(let after): "still running after \(Self.seconds(after)) s; killed"
             case .cancelled: "killed because the daemon is shutting down"
             case .couldNotStart(let reason): "could not start: \(reason)"
             }
         }
+
+        private static func seconds(_ duration: Duration) -> String {
+            let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+            return value == value.rounded() ? String(Int64(value)) : String(format: "%.1f", value)
+        }
     }
 
-    /// Runs `command` (program and arguments) with `input` on standard input, waiting at most `timeout`.
-    static func run(_ command: [String], input: Data, timeout: Duration) async -> Outcome {
+    /// Runs `command` (program and arguments) with `input` on standard input and `environment` added to the
+    /// daemon's own, waiting at most `timeout` in all.
+    static func run(_ command: [String], input: Data, timeout: Duration, environment: [String: String] = [:]) async -> Outcome {
         guard let program = command.first else { return .couldNotStart("no program given") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = Array(command.dropFirst())
-        let stdin = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.standardError
-        let (exits, exited) = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in
-            exited.yield()
-            exited.finish()
-        }
+        let started = ContinuousClock.now
+        let child: SpawnedChild
         do {
-            try process.run()
+            child = try SpawnedChild.spawn(program: program, arguments: command,
+                                           environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         } catch {
-            return .couldNotStart(error.localizedDescription)
+            return .couldNotStart("\(error)")
         }
-        // A hook event is a few kilobytes, well under a pipe's buffer, so this write does not wait for the reader;
-        // a hook that exits without reading gets EPIPE (SIGPIPE is ignored by the daemon), which is its business.
-        try? stdin.fileHandleForWriting.write(contentsOf: input)
-        try? stdin.fileHandleForWriting.close()
+        let writer = InputWriter(fd: child.input, data: input)
+        writer.start()
+        let exit = Task { await child.waitForExit() }
 
         enum Race: Sendable { case exited, timedOut, cancelled }
         let race = await withTaskGroup(of: Race.self) { group in
             group.addTask {
-                for await _ in exits { return .exited }
-                return Task.isCancelled ? .cancelled : .exited
+                await exit.value
+                return .exited
             }
             group.addTask {
                 do {
-                    try await Task.sleep(for: timeout)
+                    try await Task.sleep(until: started + timeout, clock: .continuous)
                     return .timedOut
                 } catch {
                     return .cancelled
                 }
             }
             let first = await group.next() ?? .cancelled
+            // The exit waiter only returns once the hook is gone; killing the group makes that immediate.
+            if first != .exited { child.killGroup() }
             group.cancelAll()
             return first
         }
-        if race != .exited || process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            // SIGKILL cannot be ignored; the exit follows within moments.
-            for _ in 0..<500 where process.isRunning { usleep(10_000) }
-            return race == .timedOut ? .timedOut(timeout) : .cancelled
+        await exit.value
+        // The hook has exited but is not reaped yet, so its pid (the group's id) cannot have been reused: whatever
+        // is left in the group is the hook's own background work, and goes with it.
+        child.killGroup()
+        let ending = child.reap()
+        writer.stop()
+        switch (race, ending) {
+        case (.timedOut, _): return .timedOut(timeout)
+        case (.cancelled, _): return .cancelled
+        case (.exited, .exited(let status)): return status == 0 ? .succeeded : .exited(status)
+        case (.exited, .signalled(let signal)): return .killedBySignal(signal)
         }
-        switch process.terminationReason {
-        case .exit: return process.terminationStatus == 0 ? .succeeded : .exited(process.terminationStatus)
-        case .uncaughtSignal: return .killedBySignal(process.terminationStatus)
-        @unknown default: return .exited(process.terminationStatus)
+    }
+}
+
+/// A child started with `posix_spawn` in its own process group, with a pipe on its standard input.
+private final class SpawnedChild: Sendable {
+    let pid: pid_t
+    /// The write end of the child's standard input.
+    let input: Int32
+
+    private init(pid: pid_t, input: Int32) {
+        self.pid = pid
+        self.input = input
+    }
+
+    struct SpawnError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func spawn(program: String, arguments: [String], environment: [String: String]) throws -> SpawnedChild {
+        var pipeEnds: [Int32] = [-1, -1]
+        guard pipe(&pipeEnds) == 0 else { throw SpawnError(description: String(cString: strerror(errno))) }
+        let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
+        // Neither end may leak into another child the daemon starts; the hook gets the read end through dup2.
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        defer { close(readEnd) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, readEnd, STDIN_FILENO)
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0)
+        // Nothing else of the daemon's (database, socket, client connections) is handed to the hook.
+        closeFrom(&actions, 3)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Its own process group (id = its pid), default signal handling (the daemon ignores SIGPIPE) and no
+        // blocked signals.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGCHLD] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            close(writeEnd)
+            throw SpawnError(description: "\(program): \(String(cString: strerror(result)))")
+        }
+        _ = fcntl(writeEnd, F_SETFL, fcntl(writeEnd, F_GETFL) | O_NONBLOCK)
+        return SpawnedChild(pid: pid, input: writeEnd)
+    }
+
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34) when present; otherwise each descriptor open now.
+    private static func closeFrom(_ actions: inout posix_spawn_file_actions_t, _ lowest: Int32) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+            if closeFrom(&actions, lowest) == 0 { return }
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in open.compactMap(Int32.init) where fd >= lowest {
+            posix_spawn_file_actions_addclose(&actions, fd)
+        }
+    }
+
+    /// Returns once the child has exited, leaving it unreaped (a zombie holds on to its pid and process group id).
+    /// The wait blocks a thread of its own: not one of the few cooperative threads, and not a dispatch worker, whose
+    /// pool grows only slowly when its threads block, which would make a hook look slower than it was.
+    func waitForExit() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let thread = Thread { [pid] in
+                var info = siginfo_t()
+                while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+                continuation.resume()
+            }
+            thread.start()
+        }
+    }
+
+    /// SIGKILL to every process in the child's group (nothing when it is empty).
+    func killGroup() {
+        kill(-pid, SIGKILL)
+    }
+
+    /// How the child ended.
+    enum Ending {
+        case exited(Int32)
+        case signalled(Int32)
+    }
+
+    /// Reaps the exited child.
+    func reap() -> Ending {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
+        return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
+    }
+}
+
+/// Writes a hook's input on a thread of its own, so the timeout runs while it is written; ends when everything is
+/// written, when the reader is gone (EPIPE) or when told to stop, and closes the pipe.
+private final class InputWriter: Sendable {
+    private let fd: Int32
+    private let data: Data
+    private let stopped = Atomic<Bool>(false)
+
+    init(fd: Int32, data: Data) {
+        self.fd = fd
+        self.data = data
+    }
+
+    func start() {
+        let thread = Thread { [self] in write() }
+        thread.start()
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+    }
+
+    private func write() {
+        defer { close(fd) }
+        // A hook that exits without reading makes the write fail with EPIPE; blocked on this thread, the SIGPIPE
+        // that comes with it stays pending here and is discarded when the thread ends, instead of ending the daemon.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count && !stopped.load(ordering: .relaxed) {
+                let written = Glibc.write(fd, base + offset, buffer.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && (errno == EAGAIN || errno == EINTR) {
+                    var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&poller, 1, 50)
+                } else {
+                    return
+                }
+            }
         }
     }
 }

@@ -3,14 +3,16 @@ import InfusionCore
 import InfusionStore
 import Logging
 import ServiceLifecycle
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Calls the configured hook commands (`hooks.onAlert`, `hooks.onStop`) for every alert event and every stop or
-/// pause, after the change has committed, one run at a time in the order the changes happened. Runs in its own
-/// task, so no request ever waits for a hook; a failing hook is logged and audited (`hook.fail`). Ends on graceful
-/// shutdown, killing a hook still running.
+/// Delivers the hook outbox to the configured hook commands (`hooks.onAlert`, `hooks.onStop`).
+///
+/// Each configured hook has a task of its own that takes its notices in order: a run that exits 0 is a delivery
+/// (`hook.deliver`); a failed run is retried after a growing wait (`hook.retry`) until `hooks.maxAttempts` runs,
+/// then given up (`hook.giveUp`) so later notices are not held back for ever. Every step is audited and the notice
+/// leaves the outbox in the same transaction as its `hook.deliver` or `hook.giveUp`, so a notice pending at SIGTERM,
+/// SIGKILL or a crash is delivered after the restart, with the same delivery id. No request ever waits for a hook,
+/// and a slow `onAlert` never delays an `onStop`. Ends on graceful shutdown, killing a hook still running (that
+/// run does not count as an attempt).
 public struct HookRunner: Service {
     private let state: ServerState
     private let hooks: HookConfiguration
@@ -24,91 +26,93 @@ public struct HookRunner: Service {
     }
 
     public func run() async throws {
-        guard hooks.onAlert != nil || hooks.onStop != nil else {
+        let configured = hooks.configured
+        guard !configured.isEmpty else {
             try? await gracefulShutdown()
             return
         }
-        // A hook that exits without reading its input must not take the daemon down with SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
-        let startAlerts = try await state.store.latestAlertEventId()
-        let startAudit = try await state.store.latestAuditSeq()
-        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let subscription = state.alertBus.subscribe(heartbeat: false)
-        let stops = hooks.onStop == nil ? nil : state.store.observeCommits(to: ["audit_records"]) { wake.yield() }
-        let forward = Task {
-            for await _ in subscription.signals { wake.yield() }
-            wake.finish()
-        }
-        defer {
-            forward.cancel()
-            subscription.cancel()
-            stops?.cancel()
-        }
         await cancelWhenGracefulShutdown {
-            var alertCursor = startAlerts
-            var auditCursor = startAudit
-            for await _ in wakeups {
-                await self.deliver(alertsAfter: &alertCursor, stopsAfter: &auditCursor)
+            await withTaskGroup(of: Void.self) { group in
+                for (name, command) in configured {
+                    group.addTask { await self.deliverForever(name, command) }
+                }
             }
         }
     }
 
-    /// Runs the hooks for everything committed after the cursors and moves the cursors on.
-    func deliver(alertsAfter alertCursor: inout Int64, stopsAfter auditCursor: inout Int64) async {
-        do {
-            if let command = hooks.onAlert {
-                while !Task.isCancelled {
-                    let events = try await state.store.alertEvents(after: alertCursor, limit: 256)
-                    for event in events where !Task.isCancelled {
-                        await call("onAlert", command, payload: event, about: ["alertEventId": .number(Double(event.id)), "alertId": .number(Double(event.alert.id))])
-                        alertCursor = event.id
-                    }
-                    if events.count < 256 { break }
-                }
-            }
-            if let command = hooks.onStop {
-                while !Task.isCancelled {
-                    let (records, last) = try await state.store.stopsAndPauses(afterSeq: auditCursor)
-                    for entry in records where !Task.isCancelled {
-                        let record = entry.record
-                        guard case .object(let detail) = record.detail else { continue }
-                        let to = detail["to"]?.stringValue ?? "?"
-                        let event = SessionStopHookEvent(
-                            kind: "session.\(to)", auditSeq: record.seq, at: record.time, sessionId: record.entity?.id,
-                            patientId: record.entity?.patientId, from: detail["from"]?.stringValue ?? "?", to: to,
-                            by: record.actor.person)
-                        await call("onStop", command, payload: event, about: ["auditSeq": .number(Double(record.seq))])
-                    }
-                    if Task.isCancelled { break }
-                    let done = last == auditCursor
-                    auditCursor = last
-                    if done { break }
-                }
-            }
-        } catch {
-            logger.error("hooks could not read what changed; trying again at the next change", metadata: ["infusion.error": "\(error)"])
+    /// Delivers `hook`'s notices as they are queued, starting with any left from before a restart, until cancelled.
+    func deliverForever(_ hook: HookName, _ command: [String]) async {
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        // Watching starts before the first look, so a notice queued in between is not missed.
+        let observation = state.store.observeCommits(to: ["hook_outbox"]) { wake.yield() }
+        defer { observation.cancel() }
+        wake.yield()
+        for await _ in wakeups {
+            await deliverPending(hook, command)
         }
     }
 
-    private func call(_ hook: String, _ command: [String], payload: some Encodable, about: [String: JSONValue]) async {
-        let input: Data
-        do {
-            input = try WireJSON.encode(payload) + Data("\n".utf8)
-        } catch {
-            logger.error("hook payload could not be encoded", metadata: ["infusion.hook": "\(hook)", "infusion.error": "\(error)"])
-            return
+    /// Delivers every notice `hook` has pending, oldest first; returns when there is none left or on cancellation.
+    func deliverPending(_ hook: HookName, _ command: [String]) async {
+        while !Task.isCancelled {
+            do {
+                guard let notice = try await state.store.nextHookNotice(hook: hook) else { return }
+                try await deliver(notice, command)
+            } catch is CancellationError {
+                return
+            } catch {
+                // The notice is still queued; the next wake-up (or this retry) delivers it.
+                logger.error("hooks could not read or record a delivery; trying again shortly",
+                             metadata: ["infusion.hook": "\(hook.rawValue)", "infusion.error": "\(error)"])
+                do {
+                    try await Task.sleep(for: hooks.retryDelay(afterAttempt: 1))
+                } catch {
+                    return
+                }
+            }
         }
-        let outcome = await HookCommand.run(command, input: input, timeout: hooks.resolvedTimeout)
-        guard !outcome.succeeded else {
-            logger.debug("hook ran", metadata: ["infusion.hook": "\(hook)"])
-            return
-        }
-        logger.error("hook failed", metadata: ["infusion.hook": "\(hook)", "infusion.hook.program": "\(command[0])", "infusion.hook.result": "\(outcome)"])
-        do {
-            try await state.store.recordHookFailure(hook: hook, program: command[0], about: .object(about),
-                                                    outcome: outcome.description, now: state.clock())
-        } catch {
-            logger.error("could not audit a failed hook", metadata: ["infusion.error": "\(error)"])
+    }
+
+    /// Runs the hook for one notice until it is delivered or given up; throws CancellationError at shutdown,
+    /// leaving the notice queued.
+    func deliver(_ notice: HookNotice, _ command: [String]) async throws {
+        let hook = notice.hook.rawValue
+        let program = command[0]
+        var attempt = notice.attempts
+        while true {
+            try Task.checkCancellation()
+            attempt += 1
+            let outcome = await HookCommand.run(
+                command, input: Data((notice.payload + "\n").utf8), timeout: hooks.resolvedTimeout,
+                environment: ["INFUSIOND_HOOK": hook, "INFUSIOND_DELIVERY_ID": notice.deliveryId,
+                              "INFUSIOND_DELIVERY_ATTEMPT": String(attempt)])
+            let metadata: Logger.Metadata = [
+                "infusion.hook": "\(hook)", "infusion.hook.deliveryId": "\(notice.deliveryId)", "infusion.hook.attempt": "\(attempt)",
+            ]
+            switch outcome {
+            case .cancelled:
+                throw CancellationError()
+            case .succeeded:
+                logger.debug("hook delivered", metadata: metadata)
+                try await state.store.recordHookDelivery(notice, attempt: attempt, program: program, now: state.clock())
+                return
+            default:
+                break
+            }
+            var failed = metadata
+            failed["infusion.hook.program"] = "\(program)"
+            failed["infusion.hook.result"] = "\(outcome)"
+            if attempt >= hooks.resolvedMaxAttempts {
+                logger.error("hook failed; giving up on this notice", metadata: failed)
+                try await state.store.recordHookGiveUp(notice, attempt: attempt, program: program, result: outcome.description, now: state.clock())
+                return
+            }
+            let delay = hooks.retryDelay(afterAttempt: attempt)
+            failed["infusion.hook.retryIn"] = "\(delay)"
+            logger.error("hook failed; will retry", metadata: failed)
+            try await state.store.recordHookRetry(notice, attempt: attempt, program: program, result: outcome.description,
+                                                  retryIn: delay, now: state.clock())
+            try await Task.sleep(for: delay)
         }
     }
 }

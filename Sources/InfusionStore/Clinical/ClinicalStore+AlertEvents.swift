@@ -17,6 +17,7 @@ extension ClinicalStore {
         try db.execute(
             sql: "INSERT INTO alert_events (alert_id, session_id, kind, at, document) VALUES (?, ?, ?, ?, ?)",
             arguments: [alert.id, alert.sessionId.uuidString, kind.rawValue, Rows.time(now), try Rows.json(alert)])
+        try enqueueAlertNotice(db, eventId: db.lastInsertedRowID, kind: kind, alert: alert, now: now)
     }
 
     /// Alert events after `after` (an event id; 0 for all), oldest first, at most `limit`.

@@ -8,10 +8,14 @@ public final class ClinicalStore: Sendable {
     public let database: ClinicalDatabase
     /// Every write goes through group commit: one transaction (and one fsync) for requests that arrive together.
     public let committer: GroupCommitWriter
+    /// The hooks that are configured: only their notices are queued in the hook outbox, so a daemon without hooks
+    /// keeps no queue at all.
+    public let notifiedHooks: Set<HookName>
 
-    public init(database: ClinicalDatabase, maxBatchSize: Int = 256,
+    public init(database: ClinicalDatabase, maxBatchSize: Int = 256, notifiedHooks: Set<HookName> = [],
                 onCommit: @escaping @Sendable (_ batchSize: Int, _ duration: Duration) -> Void = { _, _ in }) {
         self.database = database
+        self.notifiedHooks = notifiedHooks
         self.committer = GroupCommitWriter(writer: database.writer, maxBatchSize: maxBatchSize, onCommit: onCommit)
     }
 
@@ -106,9 +110,10 @@ public final class ClinicalStore: Sendable {
         try db.cachedStatement(sql: "UPDATE sessions SET state = ?, updated_at = ?, document = ? WHERE id = ?").execute(
             arguments: [session.state.rawValue, Rows.time(now), try Rows.json(session), session.id.uuidString])
         if session.state != previous.state {
-            try AuditLog.append(db, action: "session.state", actor: actor, entity: Self.entity(session), detail: [
+            let record = try AuditLog.append(db, action: "session.state", actor: actor, entity: Self.entity(session), detail: [
                 "from": .string(previous.state.rawValue), "to": .string(session.state.rawValue),
             ], at: now)
+            try enqueueStopNotice(db, stateRecord: record, session: session, previous: previous, actor: actor, now: now)
         }
     }
 
