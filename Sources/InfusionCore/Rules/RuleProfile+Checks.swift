@@ -87,6 +87,12 @@ extension RuleProfile {
             if let age = checks.reviewAgeAboveYears, !(0...130).contains(age) { problem("reviewAgeAboveYears must be 0–130") }
             if let weight = checks.reviewWeightBelowKg, !(weight > 0 && weight <= 400) { problem("reviewWeightBelowKg must be 0–400 kg") }
         }
+        // Only a record of a decision already made may skip escalation; a rule that pauses or stops needs a response.
+        for id in escalation?.neverEscalate ?? [] {
+            if let rule = rules.first(where: { $0.id == id && $0.action >= .pause }) {
+                problems.append(ModelProblem(ruleId: id, key: "escalation", message: "escalation.neverEscalate: rule \(id) \(rule.action.rawValue)s the infusion, which needs a response; its alerts must escalate"))
+            }
+        }
         if let rule = regimenRule, rule.id.trimmingCharacters(in: .whitespaces).isEmpty {
             problems.append(ModelProblem(ruleId: nil, key: "regimenRule", message: "regimenRule.id must name a rule, e.g. K01"))
         }

@@ -19,8 +19,20 @@ public struct RuleProfile: Codable, Sendable, Hashable {
 
     /// The schedule in force for this profile.
     public var resolvedSchedule: ScheduleSpec { schedule ?? .standard(for: drug) }
-    /// The escalation timers in force for this profile.
-    public var resolvedEscalation: EscalationSpec { escalation ?? .standard }
+    /// The escalation timers in force for this profile; without a `neverEscalate` list, the override and review
+    /// records of ``overrideRecordRuleIds`` do not escalate.
+    public var resolvedEscalation: EscalationSpec {
+        var spec = escalation ?? .standard
+        if spec.neverEscalate == nil { spec.neverEscalate = overrideRecordRuleIds }
+        return spec
+    }
+
+    /// The rules whose decisions only record what a clinician already decided: L18 (absolute contraindication
+    /// overridden), L19 (reviewed before start), the regimen rule (soft limit overridden: L15, ketamine K01) and
+    /// L22 (closed early by override).
+    public var overrideRecordRuleIds: [String] {
+        [SessionFactory.contraindicationRuleId, SessionFactory.reviewRuleId, resolvedRegimenRule.id, ScheduleRules.earlyCloseRuleId]
+    }
     /// The pharmacokinetic settings in force for this profile.
     public var resolvedPharmacokinetics: PharmacokineticsSettings { pharmacokinetics ?? .standard(for: drug) }
     /// The regimen-limit rule in force for this profile.

@@ -46,8 +46,9 @@ extension AlertPolicy {
     ///
     /// Active high: level n once it has been unacknowledged for the n-th `highLevelsAfter` (at least). Active medium
     /// for `mediumToHighAfter`: raise to high. Active low for `lowToMediumAfter`: raise to medium. Acknowledged high
-    /// for `resoundAcknowledgedHighAfter`: sound again.
+    /// for `resoundAcknowledgedHighAfter`: sound again. Never for a rule in `neverEscalate`.
     public static func escalation(for alert: Alert, history: [AlertEvent], spec: EscalationSpec, now: Date) -> EscalationStep? {
+        guard spec.escalates(alert.ruleId) else { return nil }
         let elapsed = now.timeIntervalSince(escalationAnchor(alert, history: history))
         switch (alert.state, alert.priority) {
         case (.active, .high):
