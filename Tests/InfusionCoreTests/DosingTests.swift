@@ -77,9 +77,10 @@ struct DosingTests {
         #expect(sedation.equivalentPossLevel == level)
     }
 
+    /// RASS 0 and above are not sedated: POSS 1, awake and alert (CLINICAL §8), so a RASS 0 set is an assessed level.
     @Test("RASS values and their POSS equivalent", arguments: [
-        ("-5", -5, 4), ("-4", -4, 4), ("-3", -3, 3), ("-2", -2, 3), ("-1", -1, 2), ("0", 0, nil),
-        ("+1", 1, nil), ("1", 1, nil), ("+2", 2, nil), ("2", 2, nil), ("+3", 3, nil), ("+4", 4, nil), ("4", 4, nil),
+        ("-5", -5, 4), ("-4", -4, 4), ("-3", -3, 3), ("-2", -2, 3), ("-1", -1, 2), ("0", 0, 1),
+        ("+1", 1, 1), ("1", 1, 1), ("+2", 2, 1), ("2", 2, 1), ("+3", 3, 1), ("+4", 4, 1), ("4", 4, 1),
     ] as [(String, Int, Int?)])
     func rassValid(_ value: String, _ level: Int, _ poss: Int?) {
         let sedation = Sedation(scale: .RASS, value: value)

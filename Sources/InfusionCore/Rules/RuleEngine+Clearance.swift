@@ -26,6 +26,12 @@ extension RuleEngine {
     static func provenFalse(_ condition: RuleCondition, reading: Reading) -> Bool {
         for (metric, bounds) in condition.values ?? [:] {
             if let observed = reading.value(metric), !bounds.contains(observed) { return true }
+            // A sedation score on the other scale still rules out every level it cannot stand for (CLINICAL §8).
+            if metric == .rassLevel, reading.value(metric) == nil, let sedation = reading.observation?.sedation,
+               let possible = sedation.possibleRassLevels(agitationAssessedAbsent: reading.agitationAssessedAbsent),
+               !possible.contains(where: { bounds.contains(Double($0)) }) {
+                return true
+            }
         }
         // Symptoms were assessed when the observation carries a symptom list, even an empty one.
         if let symptoms = reading.observation?.symptoms {
@@ -43,5 +49,13 @@ extension RuleEngine {
             }
         }
         return false
+    }
+}
+
+extension RuleEngine.Reading {
+    /// Whether the observation's symptom checklist was taken and did not record agitation.
+    var agitationAssessedAbsent: Bool {
+        guard let symptoms = observation?.symptoms else { return false }
+        return !symptoms.contains(.agitation)
     }
 }
