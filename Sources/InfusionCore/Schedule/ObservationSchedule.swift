@@ -10,6 +10,9 @@ public enum SchedulePhase: String, Codable, Sendable, CaseIterable {
     case fastBolus
     /// Within `afterDoseIncrease.for` of a bolus or a rate increase.
     case doseIncrease
+    /// Within `symptomRecheck.for` of an observation that recorded a stage-1 symptom (CLINICAL §2: recheck every
+    /// 5 min for 15 min).
+    case symptomRecheck
     /// Nothing closer applies.
     case maintenance
     /// Delivery ended (end or stop); observing until the post-infusion window ends.
@@ -57,8 +60,12 @@ public enum ObservationSchedule {
     /// The phase and interval (seconds) in force at `time`; the interval is nil when nothing more is due.
     public static func phase(at time: Date, history: ScheduleHistory, spec: ScheduleSpec) -> (phase: SchedulePhase, every: TimeInterval?) {
         if history.closed { return (.closed, nil) }
+        let recheck = symptomRecheck(at: time, history: history, spec: spec)
         if let windowEnd = postInfusionWindowEnd(history: history, spec: spec), let ended = history.deliveryEndedAt, time >= ended {
-            return time < windowEnd ? (.postInfusion, spec.afterEnd.every.seconds) : (.complete, nil)
+            guard time < windowEnd else { return (.complete, nil) }
+            // A symptom after the end is rechecked as closely as during delivery.
+            if let recheck, recheck < spec.afterEnd.every.seconds { return (.symptomRecheck, recheck) }
+            return (.postInfusion, spec.afterEnd.every.seconds)
         }
         // Candidates from the closest kind of observation to the loosest; the shortest interval wins, and on a tie
         // the earlier (more specific) phase names it.
@@ -69,6 +76,7 @@ public enum ObservationSchedule {
                 candidates.append((.fastBolus, fast.every.seconds))
             }
         }
+        if let recheck { candidates.append((.symptomRecheck, recheck)) }
         let elapsed = time.timeIntervalSince(history.startedAt)
         var stepStart = 0.0
         for (index, step) in spec.afterStart.enumerated() {
@@ -86,6 +94,16 @@ public enum ObservationSchedule {
         candidates.append((.maintenance, spec.maintenanceEvery.seconds))
         let best = candidates.enumerated().min { lhs, rhs in (lhs.element.1, lhs.offset) < (rhs.element.1, rhs.offset) }!.element
         return (best.0, best.1)
+    }
+
+    /// The symptom recheck interval (seconds) in force at `time`: from an observation that recorded one of the
+    /// recheck's symptoms until `for` after it (the end excluded, so the last recheck falls at the window's end and
+    /// the phase interval counts from it); nil outside every window or when the profile has no recheck.
+    public static func symptomRecheck(at time: Date, history: ScheduleHistory, spec: ScheduleSpec) -> TimeInterval? {
+        guard let recheck = spec.symptomRecheck,
+              let latest = recheck.symptomsAny.compactMap({ history.lastSymptomAt[$0] }).filter({ $0 <= time }).max(),
+              time < latest.addingTimeInterval(recheck.duration.seconds) else { return nil }
+        return recheck.every.seconds
     }
 
     /// When the post-infusion window ends, or nil while delivery has not ended.

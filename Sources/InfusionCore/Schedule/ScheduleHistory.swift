@@ -28,6 +28,8 @@ public struct ScheduleHistory: Sendable, Hashable {
     public var symptomsSeen = false
     /// The latest `observedAt` of any observation.
     public var lastObservationAt: Date?
+    /// The latest `observedAt` of an observation that recorded each symptom (a symptom recheck counts from it).
+    public var lastSymptomAt: [Symptom: Date] = [:]
     /// The latest `observedAt` per station feed.
     public var lastObservationByFeed: [String: Date] = [:]
     /// Whether the session was closed.
@@ -80,6 +82,9 @@ public struct ScheduleHistory: Sendable, Hashable {
     /// Adds an accepted observation.
     public mutating func record(_ observation: ObservationRequest) {
         if !(observation.symptoms ?? []).isEmpty { symptomsSeen = true }
+        for symptom in observation.symptoms ?? [] {
+            lastSymptomAt[symptom] = max(lastSymptomAt[symptom] ?? observation.observedAt, observation.observedAt)
+        }
         lastObservationAt = max(lastObservationAt ?? observation.observedAt, observation.observedAt)
         if let feed = observation.feedId {
             lastObservationByFeed[feed] = max(lastObservationByFeed[feed] ?? observation.observedAt, observation.observedAt)

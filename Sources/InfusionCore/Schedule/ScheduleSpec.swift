@@ -50,6 +50,34 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
         }
     }
 
+    /// Closer observation after a symptom (CLINICAL §2 stage 1, §6 L10: recheck every 5 min for 15 min): from each
+    /// observation that recorded one of `symptomsAny`, the next set is due `every` after each observation until
+    /// `duration` has passed since it, then the phase interval applies again.
+    public struct SymptomRecheck: Codable, Sendable, Hashable {
+        public var every: ProfileDuration
+        public var duration: ProfileDuration
+        /// The symptoms that start a recheck window.
+        public var symptomsAny: [Symptom]
+
+        public init(every: ProfileDuration, duration: ProfileDuration, symptomsAny: [Symptom]) {
+            self.every = every
+            self.duration = duration
+            self.symptomsAny = symptomsAny
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case every
+            case duration = "for"
+            case symptomsAny
+        }
+
+        /// The stage-1 recheck of CLINICAL §2: every 5 min for 15 min after perioral numbness, metallic taste,
+        /// tinnitus, lightheadedness or dizziness.
+        public static let stageOne = SymptomRecheck(
+            every: .minutes(5), duration: .minutes(15),
+            symptomsAny: [.perioralNumbness, .metallicTaste, .tinnitus, .lightheadedness, .dizziness])
+    }
+
     /// How late an observation may be before L20 acts (CLINICAL §6 L20); each is compared as "more than".
     public struct Overdue: Codable, Sendable, Hashable {
         /// More than this past due: low alert.
@@ -73,6 +101,8 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
     public var fastBolus: FastBolus?
     /// Closer observation after any bolus or rate increase, if the profile asks for it.
     public var afterDoseIncrease: Step?
+    /// Closer observation after a symptom, if the profile asks for it (lidocaine stage 1).
+    public var symptomRecheck: SymptomRecheck?
     /// The interval once no closer step applies.
     public var maintenanceEvery: ProfileDuration
     public var afterEnd: AfterEnd
@@ -82,8 +112,9 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
 
     public init(
         afterStart: [Step], fastBolus: FastBolus?, afterDoseIncrease: Step?, maintenanceEvery: ProfileDuration,
-        afterEnd: AfterEnd, overdue: Overdue, staleFeedAfter: ProfileDuration?
+        afterEnd: AfterEnd, overdue: Overdue, staleFeedAfter: ProfileDuration?, symptomRecheck: SymptomRecheck? = nil
     ) {
+        self.symptomRecheck = symptomRecheck
         self.afterStart = afterStart
         self.fastBolus = fastBolus
         self.afterDoseIncrease = afterDoseIncrease
@@ -97,7 +128,8 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
     ///
     /// Lidocaine: every 15 min for the first hour (every 5 min during a bolus shorter than 10 min), every 15 min
     /// for an hour after a bolus or rate increase, then hourly; after the end every 15 min for 30 min (60 min if
-    /// any symptom occurred). Ketamine: every 15 min for 1 h, every 30 min for 2 h, then hourly. L20: more than
+    /// any symptom occurred), and every 5 min for 15 min after a stage-1 symptom (CLINICAL §2). Ketamine: every
+    /// 15 min for 1 h, every 30 min for 2 h, then hourly. L20: more than
     /// 5 min late → low, 15 min → medium, 30 min during loading → pause. L21: a feed silent for 5 min [default].
     public static func standard(for drug: Drug) -> ScheduleSpec {
         let afterStart: [Step] = switch drug {
@@ -111,7 +143,8 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
             maintenanceEvery: .hours(1),
             afterEnd: AfterEnd(every: .minutes(15), duration: .minutes(30), durationWithSymptoms: .hours(1)),
             overdue: Overdue(lowAfter: .minutes(5), mediumAfter: .minutes(15), pauseDuringLoadingAfter: .minutes(30)),
-            staleFeedAfter: .minutes(5))
+            staleFeedAfter: .minutes(5),
+            symptomRecheck: drug == .lidocaine ? .stageOne : nil)
     }
 
     /// Why the schedule cannot work, or nil when it is sound: every interval positive, the overdue limits in
@@ -128,6 +161,10 @@ public struct ScheduleSpec: Codable, Sendable, Hashable {
             intervals += [("afterDoseIncrease.every", afterDoseIncrease.every), ("afterDoseIncrease.for", afterDoseIncrease.duration)]
         }
         if let staleFeedAfter { intervals.append(("staleFeedAfter", staleFeedAfter)) }
+        if let symptomRecheck {
+            intervals += [("symptomRecheck.every", symptomRecheck.every), ("symptomRecheck.for", symptomRecheck.duration)]
+            if symptomRecheck.symptomsAny.isEmpty { return "schedule.symptomRecheck.symptomsAny needs at least one symptom" }
+        }
         if let zero = intervals.first(where: { $0.1.seconds <= 0 }) {
             return "schedule.\(zero.0) must be longer than 0 s"
         }
