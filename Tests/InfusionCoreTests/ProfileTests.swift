@@ -18,7 +18,7 @@ struct ProfileTests {
         let profile = try ProfileFixture.lidocaine()
         let entries = profile.rules.map { "\($0.id) \($0.action.rawValue) \($0.priority.rawValue)" }
         #expect(entries == [
-            "L01 stop high", "L02 stop high", "L03 stop high", "L04 stop high", "L05 pause medium",
+            "L01 stop high", "L02 stop high", "L03 stop high", "L03 alert medium", "L04 stop high", "L05 pause medium",
             "L06 stop high", "L06 pause high", "L07 pause high", "L08 stop high", "L08 pause medium",
             "L09 stop high", "L10 pause medium", "L11 stop high", "L12 alert low", "L13 stop high", "L13 pause high",
             "L14 pause high", "L14 review medium", "L16 stop medium", "L17 review low", "X01 stop high",
@@ -72,6 +72,6 @@ struct ProfileTests {
             }
             #expect(comments.joined().contains("CLINICAL §"), "\(line) lacks a source comment")
         }
-        #expect(entries == 21)
+        #expect(entries == 22)
     }
 }

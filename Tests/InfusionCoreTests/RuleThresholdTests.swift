@@ -140,8 +140,12 @@ struct RuleThresholdTests {
         RuleCase("new 1st-degree AV block", vitals: Vitals(rhythm: .avBlock1), expect: [stopHigh("L03")]),
         // Any rhythm other than the baseline's is "new", sinus tachycardia included (profile default).
         RuleCase("sinus tachycardia from sinus", vitals: Vitals(rhythm: .sinusTachycardia), expect: [stopHigh("L03")]),
+        // A block already at baseline (started under a contraindication override) is not new: a standing medium
+        // alert, not silence; worsening to 3rd degree is new and stops.
         RuleCase("AV block 2 already at baseline", baseline: SessionFixture.baseline(rhythm: .avBlock2),
-                 vitals: Vitals(rhythm: .avBlock2), expect: []),
+                 vitals: Vitals(rhythm: .avBlock2), expect: [ExpectedDecision("L03", .alert, .medium)], clause: "rhythmIn"),
+        RuleCase("AV block 2 at baseline, AV block 3 now", baseline: SessionFixture.baseline(rhythm: .avBlock2),
+                 vitals: Vitals(rhythm: .avBlock3), expect: [stopHigh("L03")], clause: "rhythmIn"),
         RuleCase("AV block 1 at baseline, AV block 2 now", baseline: SessionFixture.baseline(rhythm: .avBlock1),
                  vitals: Vitals(rhythm: .avBlock2), expect: [stopHigh("L03")], clause: "rhythmIn"),
         RuleCase("no rhythm reported", vitals: Vitals(heartRateBpm: 72), expect: []),

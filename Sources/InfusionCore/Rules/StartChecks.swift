@@ -14,22 +14,28 @@ public struct StartChecks: Codable, Sendable, Hashable {
     public var reviewAgeAboveYears: Int?
     /// An actual weight below this many kg needs a review (L19: 40 kg); nil when not checked.
     public var reviewWeightBelowKg: Double?
+    /// Baseline ECG rhythms that are an absolute contraindication (L18; CLINICAL §3: 2nd/3rd-degree AV block), checked
+    /// on the baseline set whatever the declared flags say; nil when not checked.
+    public var absoluteBaselineRhythms: [Rhythm]?
 
     public init(
         absolute: [PatientCondition], relative: [PatientCondition], nerveBlockWithinHours: Double? = nil,
-        reviewAgeAboveYears: Int? = nil, reviewWeightBelowKg: Double? = nil
+        reviewAgeAboveYears: Int? = nil, reviewWeightBelowKg: Double? = nil, absoluteBaselineRhythms: [Rhythm]? = nil
     ) {
         self.absolute = absolute
         self.relative = relative
         self.nerveBlockWithinHours = nerveBlockWithinHours
         self.reviewAgeAboveYears = reviewAgeAboveYears
         self.reviewWeightBelowKg = reviewWeightBelowKg
+        self.absoluteBaselineRhythms = absoluteBaselineRhythms
     }
 
     /// What the checks found for one start request.
     public struct Findings: Sendable, Hashable {
         /// Absolute contraindications, each as a short phrase (e.g. `conductionBlock`, `nerve block 2.5 h ago`).
         public var absolute: [String] = []
+        /// The request field each absolute contraindication was read from (`flags`, `baseline.rhythm`), in order.
+        public var absoluteFields: [String] = []
         /// Reasons a review is needed, each as a short phrase (e.g. `heartFailure`, `age 75 > 70`).
         public var relative: [String] = []
         /// The inputs the checks looked at, for the decision record.
@@ -42,14 +48,25 @@ public struct StartChecks: Codable, Sendable, Hashable {
     public func findings(for request: StartSessionRequest, now: Date) -> Findings {
         var findings = Findings()
         let flags = request.flags ?? PatientFlags()
-        for condition in absolute where flags.has(condition) { findings.absolute.append(condition.rawValue) }
+        for condition in absolute where flags.has(condition) {
+            findings.absolute.append(condition.rawValue)
+            findings.absoluteFields.append("flags")
+        }
         if let hours = nerveBlockWithinHours, let last = flags.lastNerveBlockAt {
             let since = now.timeIntervalSince(last) / 3600
             findings.inputs["lastNerveBlockAt"] = .string(WireJSON.formatTimestamp(last))
             findings.thresholds["nerveBlockWithinHours"] = .number(hours)
             if since < hours {
                 findings.absolute.append("nerve block or local anaesthetic \(RegimenLimits.format(Dosing.round(since))) h ago (less than \(RegimenLimits.format(hours)) h)")
+                findings.absoluteFields.append("flags")
             }
+        }
+        // The baseline ECG is part of the start check: a block on it is as absolute as a declared one.
+        if let rhythms = absoluteBaselineRhythms, let rhythm = request.baseline?.rhythm, rhythms.contains(rhythm) {
+            findings.inputs["baselineRhythm"] = .string(rhythm.rawValue)
+            findings.thresholds["absoluteBaselineRhythms"] = .array(rhythms.map { .string($0.rawValue) })
+            findings.absolute.append("baseline ECG shows \(rhythm.clinicalName) (\(rhythm.rawValue))")
+            findings.absoluteFields.append("baseline.rhythm")
         }
         for condition in relative where flags.has(condition) { findings.relative.append(condition.rawValue) }
         if let limit = reviewAgeAboveYears, let age = flags.ageYears {

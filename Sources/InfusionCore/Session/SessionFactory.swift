@@ -69,7 +69,7 @@ public enum SessionFactory {
             guard let override = request.contraindicationOverride, overrideIsComplete(override) else {
                 throw Problem(status: 422, code: "session.contraindicated", title: "Absolute contraindication",
                               detail: "Absolute contraindication to \(drug): \(findings.absolute.joined(separator: "; ")). Do not start. A clinician who has weighed the risk may proceed only by sending contraindicationOverride {by, reason}.",
-                              field: "flags", limits: ["contraindications": .array(findings.absolute.map(JSONValue.string))])
+                              field: findings.absoluteFields.first ?? "flags", limits: ["contraindications": .array(findings.absolute.map(JSONValue.string))])
             }
             decisions.append(Decision(
                 ruleId: contraindicationRuleId, action: .review, priority: .medium,
