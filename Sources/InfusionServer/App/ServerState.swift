@@ -20,7 +20,7 @@ public final class ServerState: Sendable {
     /// Whether writes are failing for lack of space or an I/O error (the health view says `degraded`).
     public let storage = StorageMonitor()
     /// Read-audit records waiting for storage to accept writes again.
-    public let deferredReads = DeferredReadAudit()
+    public let deferredReads: DeferredReadAudit
     /// Wakes alert-stream clients, hooks and tests after alert events commit.
     public let alertBus: AlertEventBus
     /// The folder the profiles are (re)loaded from; nil for the built-in profiles.
@@ -35,6 +35,7 @@ public final class ServerState: Sendable {
                 profilesDirectory: String? = nil, auditSigner: NoteSigner? = nil,
                 clock: @escaping @Sendable () -> Date = { WireJSON.truncatedToMilliseconds(Date()) }) {
         self.store = store
+        self.deferredReads = DeferredReadAudit(spoolPath: DeferredReadAudit.spoolPath(besides: store.database.path))
         self.alertBus = AlertEventBus(store: store, heartbeatInterval: alertStreamHeartbeat)
         self.profilesDirectory = profilesDirectory
         self.auditSigner = auditSigner

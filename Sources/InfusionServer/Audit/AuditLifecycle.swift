@@ -31,6 +31,7 @@ public enum AuditLifecycle {
         if hashed > 0 {
             logger.notice("audit Merkle tree brought up to date", metadata: ["infusion.audit.records": "\(hashed)"])
         }
+        try await flushDeferredReads(state: state, logger: logger)
         let checkpoint = try await state.store.latestCheckpoint()
         let lastCheckpoint: JSONValue = checkpoint.map {
             ["id": .number(Double($0.id)), "treeSize": .number(Double($0.treeSize)), "rootHash": .string($0.rootHash),
@@ -52,6 +53,17 @@ public enum AuditLifecycle {
             "infusion.audit.lastSignOfLife": "\(last.record.action) \(last.record.time)",
         ])
         return StartFacts(lastCheckpoint: lastCheckpoint, previousStop: "unclean")
+    }
+
+    /// Writes the read-audit records a run that ended while the disk was full left in the spool, before anything
+    /// else is recorded (issue 15 item 12h); says so when no spool could be reserved.
+    static func flushDeferredReads(state: ServerState, logger: Logger) async throws {
+        if let problem = state.deferredReads.spoolProblem {
+            logger.warning("no spool for deferred read-audit records; reads will be refused while storage fails", metadata: ["infusion.error": "\(problem)"])
+        }
+        if state.deferredReads.count > 0 {
+            await state.deferredReads.flush(to: state.store, now: state.clock(), logger: logger)
+        }
     }
 
     /// Run after the `daemon.stop` record: signs a checkpoint that covers it. Failures are logged, not thrown,
