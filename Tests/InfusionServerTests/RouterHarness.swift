@@ -37,8 +37,9 @@ struct RouterHarness {
     struct Client: Sendable {
         let client: any TestClientProtocol
 
-        func send(_ method: HTTPRequest.Method, _ uri: String, raw: Data? = nil, contentType: String? = "application/json") async throws -> Reply {
-            var headers: HTTPFields = [:]
+        func send(_ method: HTTPRequest.Method, _ uri: String, raw: Data? = nil, contentType: String? = "application/json",
+                  headers extra: HTTPFields = [:]) async throws -> Reply {
+            var headers = extra
             if let contentType, raw != nil { headers[.contentType] = contentType }
             let response = try await client.execute(uri: uri, method: method, headers: headers, body: raw.map { ByteBuffer(bytes: $0) })
             return Reply(status: Int(response.status.code), body: Data(response.body.readableBytesView), headers: response.headers)
