@@ -42,7 +42,13 @@ final class RawConnection {
         }
     }
 
+    @discardableResult
     func send(_ text: String) -> Bool { send(Data(text.utf8)) }
+
+    /// Half-closes the connection: the daemon sees the request end here, but can still answer.
+    func finishSending() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
 
     /// Reads until the daemon closes the connection or the receive timeout passes; returns what arrived.
     func readUntilClosed() -> (data: Data, closed: Bool) {

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import InfusionCore
 import NIOCore
+import NIOHTTP1
 
 extension Problem {
     /// The problem as an `application/problem+json` response.
@@ -28,6 +29,11 @@ extension Problem {
                            detail: "observedAt \(WireJSON.formatTimestamp(early.observedAt)) is before the session started (\(WireJSON.formatTimestamp(early.startedAt))); an observation from before the start belongs in the start's baseline. Check the station's clock.",
                            field: "observedAt",
                            limits: ["sessionStartedAt": .string(WireJSON.formatTimestamp(early.startedAt))])
+        case let error as HTTPParserError:
+            // A chunked body with a bad chunk size or framing, or a body that ended before its length: the client's
+            // fault, and nothing was read that could be stored.
+            return Problem(status: 400, code: "request.malformedBody", title: "Malformed request body",
+                           detail: "The request body could not be read (\(error.malformedBodyReason)); send the whole body, with a correct Content-Length or valid chunked encoding.")
         case is NIOTooManyBytesError:
             return Problem(status: 413, code: "request.tooLarge", title: "Request body too large",
                            detail: "The body is over the daemon's limit (64 KiB by default); send a smaller request.")
@@ -82,6 +88,18 @@ extension Problem {
                            detail: "The field '\(name)' has an invalid value: \(context.debugDescription)", field: name)
         @unknown default:
             return Problem(status: 400, code: "request.malformedJSON", title: "Malformed request", detail: "\(error)")
+        }
+    }
+}
+
+extension HTTPParserError {
+    /// What went wrong, in words for the problem's detail.
+    var malformedBodyReason: String {
+        switch self {
+        case .invalidEOFState: "it ended before it was complete"
+        case .invalidChunkSize: "a chunk size is not a hexadecimal number"
+        case .invalidContentLength: "its Content-Length is not valid"
+        default: "\(self)"
         }
     }
 }
