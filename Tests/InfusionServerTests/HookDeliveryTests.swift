@@ -163,6 +163,10 @@ struct HookDeliveryTests {
         }
         #expect(Self.lines("\(folder)/stops").count == 2)
         #expect(ContinuousClock.now - started < .seconds(5), "onStop waited for the slow onAlert")
+        // The deliveries are recorded just after the hook exits.
+        while try await state.store.pendingHookNotices().contains(where: { $0.hook == .onStop }) && ContinuousClock.now - started < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         let alertPid = try #require(Self.lines("\(folder)/alert-pid").first.flatMap { pid_t($0) })
         #expect(Self.isRunning(alertPid))
 

@@ -180,9 +180,11 @@ private final class SpawnedChild: Sendable {
         }
     }
 
-    /// SIGKILL to every process in the child's group (nothing when it is empty).
+    /// SIGKILL to every process in the child's group, and to the child itself in case it moved to another group.
+    /// Only called while the child is not yet reaped, so neither id can belong to anyone else.
     func killGroup() {
         kill(-pid, SIGKILL)
+        kill(pid, SIGKILL)
     }
 
     /// How the child ended.
