@@ -199,11 +199,13 @@ struct HookDeliveryTests {
     @Test("the timeout covers writing the input: a hook that never reads 1 MB is killed at the timeout")
     func timeoutIncludesInput() async throws {
         let started = ContinuousClock.now
-        let outcome = await HookCommand.run(["/bin/sh", "-c", "sleep 10"], input: Data(repeating: 65, count: 1_000_000),
+        let run = await HookCommand.execute(["/bin/sh", "-c", "sleep 10"], input: Data(repeating: 65, count: 1_000_000),
                                             timeout: .milliseconds(500))
         let took = ContinuousClock.now - started
-        #expect(outcome == .timedOut(.milliseconds(500)))
-        #expect(took >= .milliseconds(500) && took < .seconds(3), "the run took \(took)")
+        #expect(run.outcome == .timedOut(.milliseconds(500)))
+        // The hook's own lifetime, which the test's clock can only overstate when the test process is busy.
+        #expect(run.duration >= .milliseconds(500) && run.duration < .seconds(2), "the hook ran \(run.duration)")
+        #expect(took < .seconds(9), "the run took \(took)")
     }
 
     @Test("a hook that reads gets all of a large input")

@@ -20,6 +20,8 @@ enum HookCommand {
         case timedOut(Duration)
         case cancelled
         case couldNotStart(String)
+        /// Something else reaped the hook, so how it ended is unknown.
+        case statusLost
 
         var succeeded: Bool { self == .succeeded }
 
@@ -31,6 +33,7 @@ enum HookCommand {
             case .timedOut(let after): "still running after \(Self.seconds(after)) s; killed"
             case .cancelled: "killed because the daemon is shutting down"
             case .couldNotStart(let reason): "could not start: \(reason)"
+            case .statusLost: "its exit status was lost"
             }
         }
 
@@ -40,53 +43,51 @@ enum HookCommand {
         }
     }
 
+    /// A finished run: how it ended and how long the hook ran (from its start until it was seen to exit).
+    struct Run: Sendable, Hashable {
+        var outcome: Outcome
+        var duration: Duration
+    }
+
     /// Runs `command` (program and arguments) with `input` on standard input and `environment` added to the
     /// daemon's own, waiting at most `timeout` in all.
     static func run(_ command: [String], input: Data, timeout: Duration, environment: [String: String] = [:]) async -> Outcome {
-        guard let program = command.first else { return .couldNotStart("no program given") }
+        await execute(command, input: input, timeout: timeout, environment: environment).outcome
+    }
+
+    /// ``run(_:input:timeout:environment:)`` with the time the hook ran.
+    ///
+    /// The deadline is kept by the thread that waits for the hook, not by a task: a hook is killed on time, and a
+    /// hook that exited in time counts as such, however busy the daemon's tasks are.
+    static func execute(_ command: [String], input: Data, timeout: Duration, environment: [String: String] = [:]) async -> Run {
+        guard let program = command.first else { return Run(outcome: .couldNotStart("no program given"), duration: .zero) }
         let started = ContinuousClock.now
         let child: SpawnedChild
         do {
             child = try SpawnedChild.spawn(program: program, arguments: command,
                                            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         } catch {
-            return .couldNotStart("\(error)")
+            return Run(outcome: .couldNotStart("\(error)"), duration: .zero)
         }
         let writer = InputWriter(fd: child.input, data: input)
         writer.start()
-        let exit = Task { await child.waitForExit() }
-
-        enum Race: Sendable { case exited, timedOut, cancelled }
-        let race = await withTaskGroup(of: Race.self) { group in
-            group.addTask {
-                await exit.value
-                return .exited
-            }
-            group.addTask {
-                do {
-                    try await Task.sleep(until: started + timeout, clock: .continuous)
-                    return .timedOut
-                } catch {
-                    return .cancelled
-                }
-            }
-            let first = await group.next() ?? .cancelled
-            // The exit waiter only returns once the hook is gone; killing the group makes that immediate.
-            if first != .exited { child.killGroup() }
-            group.cancelAll()
-            return first
+        let exit = await withTaskCancellationHandler {
+            await child.waitForExit(deadline: started + timeout)
+        } onCancel: {
+            child.cancel()
         }
-        await exit.value
         // The hook has exited but is not reaped yet, so its pid (the group's id) cannot have been reused: whatever
         // is left in the group is the hook's own background work, and goes with it.
         child.killGroup()
         let ending = child.reap()
         writer.stop()
-        switch (race, ending) {
-        case (.timedOut, _): return .timedOut(timeout)
-        case (.cancelled, _): return .cancelled
-        case (.exited, .exited(let status)): return status == 0 ? .succeeded : .exited(status)
-        case (.exited, .signalled(let signal)): return .killedBySignal(signal)
+        let duration = exit.at - started
+        if child.wasCancelled { return Run(outcome: .cancelled, duration: duration) }
+        if exit.timedOut { return Run(outcome: .timedOut(timeout), duration: duration) }
+        switch ending {
+        case .exited(let status): return Run(outcome: status == 0 ? .succeeded : .exited(status), duration: duration)
+        case .signalled(let signal): return Run(outcome: .killedBySignal(signal), duration: duration)
+        case .lost: return Run(outcome: .statusLost, duration: duration)
         }
     }
 }
@@ -96,6 +97,8 @@ private final class SpawnedChild: Sendable {
     let pid: pid_t
     /// The write end of the child's standard input.
     let input: Int32
+    /// Guards signalling against reaping, so no signal can reach a process that reused the pid.
+    private let state = Mutex<(reaped: Bool, cancelled: Bool)>((false, false))
 
     private init(pid: pid_t, input: Int32) {
         self.pid = pid
@@ -166,37 +169,69 @@ private final class SpawnedChild: Sendable {
         }
     }
 
-    /// Returns once the child has exited, leaving it unreaped (a zombie holds on to its pid and process group id).
-    /// The wait blocks a thread of its own: not one of the few cooperative threads, and not a dispatch worker, whose
-    /// pool grows only slowly when its threads block, which would make a hook look slower than it was.
-    func waitForExit() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let thread = Thread { [pid] in
-                var info = siginfo_t()
-                while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
-                continuation.resume()
+    /// Returns once the child has exited, leaving it unreaped (a zombie holds on to its pid and process group id),
+    /// with when that was seen and whether the deadline killed it. The wait runs on a thread of its own: not one
+    /// of the few cooperative threads, and not a dispatch worker, whose pool grows only slowly when its threads
+    /// block. It looks every 5 ms, so the deadline is kept to within that.
+    func waitForExit(deadline: ContinuousClock.Instant) async -> (at: ContinuousClock.Instant, timedOut: Bool) {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { [self] in
+                var timedOut = false
+                while true {
+                    var info = siginfo_t()
+                    let result = waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT | WNOHANG)
+                    if result == 0 && info._sifields._sigchld.si_pid == pid { break }
+                    if result != 0 && errno != EINTR { break }
+                    if ContinuousClock.now >= deadline {
+                        timedOut = true
+                        killGroup()
+                        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+                        break
+                    }
+                    usleep(5_000)
+                }
+                continuation.resume(returning: (ContinuousClock.now, timedOut))
             }
             thread.start()
         }
     }
 
-    /// SIGKILL to every process in the child's group, and to the child itself in case it moved to another group.
-    /// Only called while the child is not yet reaped, so neither id can belong to anyone else.
+    /// Kills the child and its group because the daemon is shutting down.
+    func cancel() {
+        state.withLock { $0.cancelled = true }
+        killGroup()
+    }
+
+    /// Whether ``cancel()`` was called.
+    var wasCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// SIGKILL to every process in the child's group, and to the child itself in case it moved to another group;
+    /// nothing once the child is reaped, when either id could belong to someone else.
     func killGroup() {
-        kill(-pid, SIGKILL)
-        kill(pid, SIGKILL)
+        state.withLock { state in
+            guard !state.reaped else { return }
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+        }
     }
 
     /// How the child ended.
     enum Ending {
         case exited(Int32)
         case signalled(Int32)
+        case lost
     }
 
     /// Reaps the exited child.
     func reap() -> Ending {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let reaped = state.withLock { state in
+            var result: pid_t
+            repeat { result = waitpid(pid, &status, 0) } while result == -1 && errno == EINTR
+            state.reaped = true
+            return result == pid
+        }
+        guard reaped else { return .lost }
         // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
         return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signalled(status & 0x7f)
     }

@@ -82,12 +82,14 @@ public struct HookRunner: Service {
         while true {
             try Task.checkCancellation()
             attempt += 1
-            let outcome = await HookCommand.run(
+            let run = await HookCommand.execute(
                 command, input: Data((notice.payload + "\n").utf8), timeout: hooks.resolvedTimeout,
                 environment: ["INFUSIOND_HOOK": hook, "INFUSIOND_DELIVERY_ID": notice.deliveryId,
                               "INFUSIOND_DELIVERY_ATTEMPT": String(attempt)])
+            let outcome = run.outcome
             let metadata: Logger.Metadata = [
                 "infusion.hook": "\(hook)", "infusion.hook.deliveryId": "\(notice.deliveryId)", "infusion.hook.attempt": "\(attempt)",
+                "infusion.hook.duration": "\(run.duration)",
             ]
             switch outcome {
             case .cancelled:
