@@ -18,14 +18,10 @@ enum BackupRoutes {
     static func add(to router: Router<InfusionRequestContext>, state: ServerState) {
         router.post("/v1/admin/backup") { _, context in
             let folder = (state.store.database.path as NSString).deletingLastPathComponent
-            let path = "\(folder.isEmpty ? "." : folder)/\(temporaryPrefix)\(UUID().uuidString.lowercased()).sqlite"
-            let summary: BackupSummary
-            do {
-                summary = try await state.store.backup(to: path, actor: await context.actor(person: nil), now: state.clock())
-            } catch {
-                try? FileManager.default.removeItem(atPath: path)
-                throw error
-            }
+            // Owned by the response from here on: if the client goes away before the body is sent (while the copy
+            // is being made, say), the server drops the response unsent and the copy goes with it, at once.
+            let copy = TemporaryCopy(path: "\(folder.isEmpty ? "." : folder)/\(temporaryPrefix)\(UUID().uuidString.lowercased()).sqlite")
+            let summary = try await state.store.backup(to: copy.path, actor: await context.actor(person: nil), now: state.clock())
             context.logger.notice("backup taken", metadata: [
                 "infusion.backup.bytes": "\(summary.bytes)", "infusion.backup.auditSeq": "\(summary.auditSeq)",
             ])
@@ -37,8 +33,8 @@ enum BackupRoutes {
             headers[HTTPField.Name("Infusiond-Backup-Audit-Seq")!] = String(summary.auditSeq)
             headers[HTTPField.Name("Infusiond-Backup-Schema")!] = String(summary.schemaVersion)
             return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: Int(summary.bytes)) { writer in
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+                defer { copy.remove() }
+                let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: copy.path))
                 defer { try? handle.close() }
                 while let chunk = try handle.read(upToCount: 256 * 1024), !chunk.isEmpty {
                     try await writer.write(ByteBuffer(bytes: chunk))
@@ -46,6 +42,20 @@ enum BackupRoutes {
                 try await writer.finish(nil)
             })
         }
+    }
+
+    /// A backup copy that is removed when it has been sent, when sending fails, or when the last reference to it
+    /// goes (the request failed, or the response was dropped because its client disconnected).
+    final class TemporaryCopy: Sendable {
+        let path: String
+
+        init(path: String) { self.path = path }
+
+        func remove() {
+            for suffix in ["", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+
+        deinit { remove() }
     }
 
     /// Removes temporary copies a crash or a dropped connection left behind; called at start.
