@@ -208,9 +208,10 @@ struct HookDeliveryTests {
                                             timeout: .milliseconds(500))
         let took = ContinuousClock.now - started
         #expect(run.outcome == .timedOut(.milliseconds(500)))
-        // The hook's own lifetime, which the test's clock can only overstate when the test process is busy.
-        #expect(run.duration >= .milliseconds(500) && run.duration < .seconds(2), "the hook ran \(run.duration)")
-        #expect(took < .seconds(9), "the run took \(took)")
+        // The hook's own lifetime: the test's clock also counts waiting for this task to be scheduled again, which
+        // in a busy test process can take far longer than the hook did.
+        #expect(run.duration >= .milliseconds(500) && run.duration < .seconds(2),
+                "the hook ran \(run.duration) (the test waited \(took))")
     }
 
     @Test("a hook that reads gets all of a large input")
