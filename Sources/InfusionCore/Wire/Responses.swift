@@ -131,11 +131,22 @@ public struct Health: Codable, Sendable, Hashable {
     public var openSessions: Int
     public var activeAlerts: Int
     public var auditRecords: Int64
+    /// Changes on every restore of the database (and only then): a client that sees it change resends the
+    /// observations it sent recently, by `eventId`, so none acknowledged before a lost host stays lost.
+    public var storeEpoch: String?
+    /// The continuous replica, when a replicator is configured.
+    public var replication: ReplicationHealth?
+    /// Alarms about the daemon itself (e.g. `replication.lag`), when any holds.
+    public var systemAlerts: [SystemAlert]?
 
     public init(
         status: String, version: String, startedAt: Date, uptimeSeconds: Double, database: String, schemaVersion: Int,
-        ruleSetHash: String, openSessions: Int, activeAlerts: Int, auditRecords: Int64
+        ruleSetHash: String, openSessions: Int, activeAlerts: Int, auditRecords: Int64, storeEpoch: String? = nil,
+        replication: ReplicationHealth? = nil, systemAlerts: [SystemAlert]? = nil
     ) {
+        self.storeEpoch = storeEpoch
+        self.replication = replication
+        self.systemAlerts = systemAlerts
         self.status = status
         self.version = version
         self.startedAt = startedAt

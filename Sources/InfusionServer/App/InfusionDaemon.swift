@@ -21,6 +21,7 @@ public enum InfusionDaemon {
     public static func buildRouter(state: ServerState) -> Router<InfusionRequestContext> {
         let router = Router(context: InfusionRequestContext.self)
         router.middlewares.add(MetricsMiddleware(metrics: state.metrics))
+        router.middlewares.add(StoreEpochMiddleware(epoch: state.storeEpoch))
         router.middlewares.add(ProblemMiddleware(store: state.store, clock: state.clock))
         router.middlewares.add(StorageFaultMiddleware(state: state))
         router.middlewares.add(AccessMiddleware(policy: state.access))
@@ -95,11 +96,12 @@ public enum InfusionDaemon {
             },
             logger: logger)
         let auditFacts = try await AuditLifecycle.beforeStart(state: state, logger: logger)
+        let storeEpoch = try await state.storeEpoch.resolve(store: state.store, logger: logger)
         try await state.store.recordDaemonEvent("daemon.start", detail: [
             "lastCheckpoint": auditFacts.lastCheckpoint, "previousStop": auditFacts.previousStop,
             "version": .string(version), "pid": .number(Double(getpid())), "socket": .string(socketPath),
             "database": .string(state.store.database.path), "configFile": configFile.map(JSONValue.string) ?? .null,
-            "ruleSetHash": .string(state.ruleSet.hash),
+            "ruleSetHash": .string(state.ruleSet.hash), "storeEpoch": .string(storeEpoch),
             "profiles": .array(state.ruleSet.profiles.keys.map(\.rawValue).sorted().map(JSONValue.string)),
             "configuration": configuration.auditSummary,
             "environmentOverrides": .array(DaemonConfiguration.activeOverrides(in: ProcessInfo.processInfo.environment).map(JSONValue.string)),
@@ -133,12 +135,7 @@ public enum InfusionDaemon {
         try await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": true], now: state.clock())
         await AuditLifecycle.afterStop(state: state, logger: logger)
         unlink(socketPath)
-        do {
-            try state.store.database.closeAfterCheckpoint()
-        } catch {
-            // Nothing is lost: every commit is already durable in the write-ahead log, which the next start reads.
-            logger.warning("could not checkpoint the database at stop", metadata: ["infusion.error": "\(error)"])
-        }
+        await ReplicationShutdown.close(database: state.store.database, replication: configuration.replication, logger: logger)
         logger.info("stopped")
     }
 }

@@ -19,6 +19,10 @@ public final class ServerState: Sendable {
     public let systemd: SystemdNotifier
     /// Whether writes are failing for lack of space or an I/O error (the health view says `degraded`).
     public let storage = StorageMonitor()
+    /// The continuous replica as last checked (empty when no replicator is configured).
+    public let replication = ReplicationBoard()
+    /// The store epoch this run serves, resolved at start; it changes on every restore.
+    public let storeEpoch = CurrentStoreEpoch()
     /// Read-audit records waiting for storage to accept writes again.
     public let deferredReads: DeferredReadAudit
     /// Wakes alert-stream clients, hooks and tests after alert events commit.

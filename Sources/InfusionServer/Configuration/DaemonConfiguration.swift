@@ -33,6 +33,8 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
     public var timers: TimerConfiguration?
     /// Signed audit checkpoints and heartbeat records: intervals and the signing key.
     public var audit: AuditTrailConfiguration?
+    /// A continuous replicator (Litestream) beside the daemon: stop without checkpointing, watch the replica's lag.
+    public var replication: ReplicatorConfiguration?
 
     public init(
         stateDirectory: String = "./.infusiond", socketPath: String? = nil, socketMode: String? = nil,
@@ -115,6 +117,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         }
         try checkAlerting(configuration, mapping: mapping, file: file)
         try checkAuditTrail(configuration, mapping: mapping, file: file)
+        try checkReplication(configuration, mapping: mapping, file: file)
         if let maxBody = configuration.maxBodyBytes, !(1024...(16 * 1024 * 1024)).contains(maxBody) {
             throw ConfigurationError(file: file, line: mapping["maxBodyBytes"]?.mark?.line, message: "maxBodyBytes must be 1024…16777216")
         }
@@ -127,6 +130,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         case connections
         case hooks, alertStream, timers
         case audit
+        case replication
         static var allNames: [String] { allCases.map(\.rawValue) }
     }
 
@@ -147,6 +151,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         self.alertStream = try container.decodeIfPresent(AlertStreamConfiguration.self, forKey: .alertStream)
         self.timers = try container.decodeIfPresent(TimerConfiguration.self, forKey: .timers)
         self.audit = try container.decodeIfPresent(AuditTrailConfiguration.self, forKey: .audit)
+        self.replication = try container.decodeIfPresent(ReplicatorConfiguration.self, forKey: .replication)
     }
 }
 

@@ -16,7 +16,8 @@ enum DaemonRoutes {
                 uptimeSeconds: (now.timeIntervalSince(state.startedAt) * 1000).rounded() / 1000,
                 database: state.store.database.path, schemaVersion: ClinicalDatabase.schemaVersion,
                 ruleSetHash: state.ruleSet.hash, openSessions: counts.openSessions, activeAlerts: counts.activeAlerts,
-                auditRecords: counts.auditRecords))
+                auditRecords: counts.auditRecords, storeEpoch: state.storeEpoch.epoch, replication: state.replication.health(at: now),
+                systemAlerts: state.replication.systemAlerts.isEmpty ? nil : state.replication.systemAlerts))
         }
     }
 }
