@@ -54,7 +54,8 @@ final class BenchDaemon: @unchecked Sendable {
         let folder = given ?? "/tmp/ib-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let config = "\(folder)/infusiond.yaml"
-        try "stateDirectory: \(folder)/state\nsocketPath: \(folder)/d.sock\nlogLevel: \(logLevel)\n"
+        // Every station runs as this one account: lift the per-account connection limit (default 64).
+        try "stateDirectory: \(folder)/state\nsocketPath: \(folder)/d.sock\nlogLevel: \(logLevel)\nconnections:\n  maxConnectionsPerUser: 65536\n"
             .write(toFile: config, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)

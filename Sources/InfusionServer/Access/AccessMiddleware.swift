@@ -26,7 +26,7 @@ struct AccessMiddleware: RouterMiddleware {
             : "Ask the operator to add the account to a group mapped to \(needed) (docs/OPERATIONS.md, Roles)."
         throw Problem(
             status: 403, code: "access.denied", title: "Access denied",
-            detail: "\(method) \(path) needs the role \(needed); \(access.peerDescription) holds \(Role.describe(access.roles)). \(remedy)",
+            detail: "\(method) \(RefusalAudit.bounded(path)) needs the role \(needed); \(access.peerDescription) holds \(Role.describe(access.roles)). \(remedy)",
             limits: ["requiredRoles": .array(allowed.sorted().map { .string($0.rawValue) }),
                      "heldRoles": .array(access.roles.sorted().map { .string($0.rawValue) })])
     }

@@ -17,11 +17,15 @@ public struct PeerAccess: Sendable, Hashable {
     /// The peer for people: `uid 1001 (nurse3), gid 1001 (nurse3), groups 2001 (infusiond-station), pid 4242`.
     public var peerDescription: String {
         guard let peer else { return "a connection without peer credentials" }
+        return "\(Self.identity(of: peer)), pid \(peer.pid)"
+    }
+
+    /// The account part of ``peerDescription``: `uid 1001 (nurse3), gid 1001 (nurse3), groups 2001 (…)`.
+    static func identity(of peer: PeerCredentials) -> String {
         var parts = ["uid \(peer.uid)\(Self.name(user: peer.uid))", "gid \(peer.gid)\(Self.name(group: peer.gid))"]
         if !peer.groups.isEmpty {
             parts.append("groups " + peer.groups.map { "\($0)\(Self.name(group: $0))" }.joined(separator: ", "))
         }
-        parts.append("pid \(peer.pid)")
         return parts.joined(separator: ", ")
     }
 

@@ -19,21 +19,21 @@ public struct PeerCredentials: Sendable, Hashable {
     }
 
     /// Laid out like Linux's `struct ucred`, which Glibc does not export to Swift.
-    struct UCred {
+    struct UCred: Sendable {
         var pid: Int32 = 0
         var uid: UInt32 = 0
         var gid: UInt32 = 0
     }
 
     /// Room for 256 supplementary groups, as SO_PEERGROUPS writes them.
-    struct GroupBuffer {
+    struct GroupBuffer: Sendable {
         var gids: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
                    UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var more: (GroupBlock, GroupBlock, GroupBlock, GroupBlock, GroupBlock, GroupBlock, GroupBlock) =
             (GroupBlock(), GroupBlock(), GroupBlock(), GroupBlock(), GroupBlock(), GroupBlock(), GroupBlock())
 
         /// 32 gids.
-        struct GroupBlock {
+        struct GroupBlock: Sendable {
             var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
                         UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         }
@@ -53,24 +53,27 @@ public struct PeerCredentials: Sendable, Hashable {
 
     /// Reads the peer's credentials from a Unix-socket child channel; nil on other transports.
     static func read(from channel: any Channel) async -> PeerCredentials? {
+        (try? await read(on: channel).get()) ?? nil
+    }
+
+    /// The same as a future, for channel set-up on the event loop (where the options are read at once).
+    static func read(on channel: any Channel) -> EventLoopFuture<PeerCredentials?> {
         #if os(Linux)
-        guard let provider = channel as? any SocketOptionProvider else { return nil }
-        do {
-            let credentials: UCred = try await provider.unsafeGetSocketOption(
-                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED)
-            ).get()
+        guard let provider = channel as? any SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
+        let credentials: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        return credentials.flatMap { (credentials: UCred) -> EventLoopFuture<PeerCredentials?> in
             // More than 256 groups (ERANGE) or an old kernel: fall back to the primary group alone, which can
             // only grant fewer roles, never more.
-            let groups: GroupBuffer? = try? await provider.unsafeGetSocketOption(
-                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(peerGroupsOption)
-            ).get()
-            return PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid,
-                                   groups: groups?.nonZeroGroups ?? [])
-        } catch {
-            return nil
-        }
+            let groups: EventLoopFuture<GroupBuffer> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(peerGroupsOption))
+            return groups.map { Optional($0) }.recover { _ in nil }.map { groups in
+                PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid,
+                                groups: groups?.nonZeroGroups ?? [])
+            }
+        }.recover { _ in nil }
         #else
-        return nil
+        return channel.eventLoop.makeSucceededFuture(nil)
         #endif
     }
 }

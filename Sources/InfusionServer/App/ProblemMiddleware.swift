@@ -12,6 +12,8 @@ struct ProblemMiddleware: RouterMiddleware {
 
     let store: ClinicalStore
     let clock: @Sendable () -> Date
+    /// Bounds what each refusal stores and how many one peer may add to the trail.
+    let refusals: RefusalAudit
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -25,8 +27,8 @@ struct ProblemMiddleware: RouterMiddleware {
                 context.logger.info("request refused", metadata: ["infusion.route": "\(request.method) \(path)", "infusion.problem": "\(problem.code)"])
             }
             do {
-                try await store.recordRefusal(problem, method: request.method.rawValue, path: path,
-                                              actor: await context.actor(person: nil), now: clock())
+                try await refusals.recordRequest(problem, method: request.method.rawValue, path: path,
+                                                 actor: await context.actor(person: nil))
             } catch {
                 context.logger.error("could not audit a refused request", metadata: ["infusion.error": "\(error)"])
             }
