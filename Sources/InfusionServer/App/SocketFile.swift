@@ -9,7 +9,9 @@ enum SocketFile {
         var description: String
     }
 
-    /// Makes sure the path can be bound: fits `sun_path`, its folder exists, and no live daemon serves it.
+    /// Makes sure the path can be bound: fits `sun_path`, its folder exists, and nothing but a stale socket is
+    /// there. Only a socket is ever removed: a regular file (a database named as the socket by mistake), a
+    /// folder or a link is refused, never unlinked.
     static func prepare(path: String) throws {
         guard path.utf8.count < 108 else {
             throw SocketError(description: "socket path \(path) is \(path.utf8.count) bytes; Unix socket paths must be under 108 bytes")
@@ -18,7 +20,11 @@ enum SocketFile {
         if !folder.isEmpty {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         }
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw SocketError(description: "\(path) exists and is not a socket (\(kind(info.st_mode))); the daemon removes only a stale socket there. Check socketPath: it must name a path of its own")
+        }
         if isLive(path: path) {
             throw SocketError(description: "another process is already serving \(path); stop it first or choose another socketPath")
         }
@@ -27,13 +33,35 @@ enum SocketFile {
         }
     }
 
+    /// Removes the socket at stop, if it is still a socket (someone may have put another file there since).
+    static func remove(path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK else { return }
+        unlink(path)
+    }
+
+    private static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFREG: "a regular file"
+        case S_IFDIR: "a folder"
+        case S_IFLNK: "a symbolic link"
+        case S_IFIFO: "a named pipe"
+        default: "not a socket"
+        }
+    }
+
     /// Sets the socket's mode (0660 by default) and group once it is bound.
     static func secure(path: String, mode: mode_t, group: String?) throws {
         if let group {
-            guard let entry = getgrnam(group) else {
+            let gid: gid_t
+            if let number = gid_t(group) {
+                gid = number
+            } else if let entry = getgrnam(group) {
+                gid = entry.pointee.gr_gid
+            } else {
                 throw SocketError(description: "socket group '\(group)' does not exist")
             }
-            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else {
+            guard chown(path, uid_t.max, gid) == 0 else {
                 throw SocketError(description: "cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
             }
         }

@@ -112,6 +112,22 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
             throw ConfigurationError(file: file, line: mapping["socketMode"]?.mark?.line,
                                      message: "socketMode '\(mode)' is not an octal mode such as 0660")
         }
+        if let mode = configuration.socketMode.flatMap({ mode_t($0, radix: 8) }) {
+            if mode & ~0o777 != 0 {
+                throw ConfigurationError(file: file, line: mapping["socketMode"]?.mark?.line,
+                                         message: "socketMode '\(configuration.socketMode!)' has bits beyond permissions (setuid, setgid or sticky); use 0660")
+            }
+            if mode & 0o007 != 0 {
+                throw ConfigurationError(file: file, line: mapping["socketMode"]?.mark?.line,
+                                         message: "socketMode '\(configuration.socketMode!)' lets every account on the host connect; use 0660 and put the accounts that may connect in socketGroup")
+            }
+        }
+        if let connections = mapping["connections"], let section = configuration.connections {
+            let reencoded = try? Yams.compose(yaml: try YAMLEncoder().encode(section))
+            if let unknown = YAMLKeyCheck.firstUnknownKey(connections, used: reencoded, path: [.key("connections")]) {
+                throw ConfigurationError(file: file, line: unknown.line, message: unknown.message)
+            }
+        }
         if let level = configuration.logLevel, !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
             throw ConfigurationError(file: file, line: mapping["logLevel"]?.mark?.line, message: "logLevel '\(level)' is not a log level")
         }
