@@ -37,6 +37,10 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Continue on a database whose audit trail does not extend the audit witness (after `infusiond restore`), recording audit.forkConfirmed; without it such a start is refused."))
+    var confirmRestore = false
+
     func run() async throws {
         MallocArenas.limit()
         let configuration: DaemonConfiguration
@@ -54,11 +58,12 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "infusiond")
         do {
-            try await InfusionDaemon.run(configuration: configuration, configFile: file, logger: logger)
+            try await InfusionDaemon.run(configuration: configuration, configFile: file, confirmRestore: confirmRestore, logger: logger)
         } catch {
             logger.critical("cannot run", metadata: ["infusion.error": "\(error)"])
             FileHandle.standardError.write(Data("infusiond: \(error)\n".utf8))
-            throw ExitCode.failure
+            // 78 (EX_CONFIG) for what only an operator can fix, which the unit does not restart on.
+            throw error is ConfigurationError || error is AuditForkError ? ExitCode(78) : ExitCode.failure
         }
     }
 }
@@ -71,17 +76,24 @@ struct CheckConfig: AsyncParsableCommand {
         discussion: """
             Checks every setting and every drug profile as the daemon and a SIGHUP reload would: unknown keys \
             anywhere, durations without a unit, thresholds outside what a value can be (a unit slip), clauses that \
-            never or always match, schedules and escalation timers that cannot work. Exits 0 when everything \
-            loads, 78 (config error) with the file and line otherwise.
+            never or always match, schedules and escalation timers that cannot work; and what the file names on \
+            this host (unless --offline): no two of the daemon's files may be one file, socketGroup must exist \
+            with the daemon in it, hook programs must exist. Exits 0 when everything loads, 78 (config error) \
+            with the file and line otherwise.
             """)
 
     @Argument(help: ArgumentHelp("The config file to check (default: the one the daemon would use).", valueName: "file"))
     var file: String?
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Check the file and its profiles only, not what it names on this host (socket group, hook programs, colliding files): for a build machine."))
+    var offline = false
+
     func run() async throws {
         do {
             let (configuration, source) = try DaemonConfiguration.load(
                 explicitPath: file, environment: ProcessInfo.processInfo.environment)
+            if !offline { try configuration.checkHost(file: source) }
             let ruleSet = try ProfileLoader.load(directory: configuration.profilesDirectory)
             print("config: \(source ?? "(built-in defaults)")")
             print("profiles: \(configuration.profilesDirectory ?? "(built-in)") — \(ruleSet.profiles.keys.map(\.rawValue).sorted().joined(separator: ", "))")

@@ -9,8 +9,10 @@ struct Restore: AsyncParsableCommand {
         discussion: """
             Checks the backup first (PRAGMA quick_check, a schema this version knows, an intact audit chain) and \
             refuses it otherwise. Then moves the current database and its -wal/-shm files aside as \
-            <database>.replaced-<time> (nothing is deleted), copies the backup in with SQLite's backup API and \
-            flushes it to disk. Refuses while a daemon answers on the configured socket. Run it as the daemon's \
+            <database>.replaced-<time> (nothing is deleted), copies the backup in with SQLite's backup API, \
+            records database.restore at the end of its audit trail (the backup's SHA-256, its last record and \
+            the replaced database's last record) and flushes it to disk. When the audit witness shows the key \
+            signed a longer trail, the daemon then starts only with `infusiond serve --confirm-restore`. Refuses while a daemon answers on the configured socket. Run it as the daemon's \
             user (sudo -u infusiond infusiond restore FILE); run as root it gives the file to the state folder's owner.
 
             Take backups with `infusionctl db backup FILE` while the daemon runs.
@@ -25,8 +27,13 @@ struct Restore: AsyncParsableCommand {
         do {
             let (configuration, _) = try options.load()
             FileHandle.standardError.write(Data("checking \(backup) (quick_check, schema, audit chain)…\n".utf8))
-            for line in try DaemonRestore.run(backup: backup, configuration: configuration) { print(line) }
-            print("start the daemon (systemctl start infusiond), then check: infusionctl status && infusionctl audit verify")
+            let lines = try DaemonRestore.run(backup: backup, configuration: configuration)
+            for line in lines { print(line) }
+            if lines.contains(where: { $0.contains("--confirm-restore") }) {
+                print("confirm the restore: run `infusiond serve --confirm-restore` as the daemon's user once (it records audit.forkConfirmed; stop it with Ctrl-C), then start the daemon (systemctl start infusiond) and check: infusionctl status && infusionctl audit verify")
+            } else {
+                print("start the daemon (systemctl start infusiond), then check: infusionctl status && infusionctl audit verify")
+            }
         } catch {
             FileHandle.standardError.write(Data("infusiond restore: \(error)\n".utf8))
             throw ExitCode.failure

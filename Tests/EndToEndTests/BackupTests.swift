@@ -162,9 +162,20 @@ struct BackupTests {
         let restored = try await DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["restore", backup, "--config", daemon.configPath])
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(restored.stdout.contains("previous file kept as"))
+        // The backup is behind what the key signed at the last stop: the start waits for the operator's word.
+        #expect(restored.stdout.contains("--confirm-restore"))
+        do {
+            try await daemon.start()
+            Issue.record("the daemon started on a restored database without --confirm-restore")
+        } catch {
+            #expect("\(error)".contains("exited with 78"))
+        }
+        daemon.serveArguments = ["--confirm-restore"]
         try await daemon.start()
         #expect(try await daemon.client.session(id: session.id).session.id == session.id)
-        #expect(try await daemon.client.verifyAudit().ok)
+        let verification = try await daemon.client.verifyAudit()
+        #expect(verification.ok)
+        #expect(verification.forks?.map(\.action) == ["database.restore"])
         #expect(await daemon.terminate() == 0)
     }
 }

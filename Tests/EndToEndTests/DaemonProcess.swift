@@ -14,6 +14,8 @@ final class DaemonProcess: @unchecked Sendable {
     private(set) var process: Process?
     /// Extra environment for the daemon (e.g. NOTIFY_SOCKET, INFUSIOND_* overrides), on top of the test's own.
     var environment: [String: String] = [:]
+    /// Extra arguments after `serve --config FILE` (e.g. `--confirm-restore`).
+    var serveArguments: [String] = []
 
     /// The folder the package's binaries were built into (beside the test bundle).
     static let binaryFolder: String = {
@@ -43,7 +45,7 @@ final class DaemonProcess: @unchecked Sendable {
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "\(Self.binaryFolder)/infusiond")
-        process.arguments = ["serve", "--config", configPath]
+        process.arguments = ["serve", "--config", configPath] + serveArguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }

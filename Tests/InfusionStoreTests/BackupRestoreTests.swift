@@ -107,12 +107,22 @@ struct BackupRestoreTests {
         try store.database.writer.close()
         let outcome = try DatabaseRestore.restore(backup: "\(folder)/backup.sqlite", into: live,
                                                   now: Date(timeIntervalSince1970: 1_800_000_000))
-        #expect(outcome.auditRecords == summary.auditSeq)
+        // The backup's records plus the restore's own record.
+        #expect(outcome.auditRecords == summary.auditSeq + 1)
+        #expect(outcome.restoreRecordSeq == summary.auditSeq + 1)
+        #expect(outcome.backupSHA256 == summary.sha256)
+        #expect(outcome.replacedHead?.seq == summary.auditSeq + 1, "the live trail went on with the backup's own record")
         #expect(outcome.movedAside.first == "\(live).replaced-2027-01-15T080000Z")
         #expect(FileManager.default.fileExists(atPath: "\(live).replaced-2027-01-15T080000Z"))
         let reopened = try ClinicalDatabase(path: live)
         let verification = try await reopened.writer.read { db in try AuditLog.verify(db) }
-        #expect(verification.ok && verification.lastSeq == summary.auditSeq)
+        #expect(verification.ok && verification.lastSeq == summary.auditSeq + 1)
+        #expect(verification.forks?.map(\.action) == ["database.restore"])
+        let last = try await reopened.writer.read { db in try AuditLog.page(db, after: summary.auditSeq, limit: 1) }.records.first?.record
+        #expect(last?.action == "database.restore")
+        guard case .object(let detail)? = last?.detail else { Issue.record("no restore detail"); return }
+        #expect(detail["backupSHA256"] == .string(summary.sha256))
+        #expect(detail["backupHead"].flatMap { if case .object(let head) = $0 { head["seq"] } else { nil } } == .number(Double(summary.auditSeq)))
     }
 
     @Test("restore refuses a damaged backup, a foreign SQLite file and a broken audit chain, and changes nothing")

@@ -83,6 +83,32 @@ public enum AuditFailureKind: String, Codable, Sendable, Hashable, CaseIterable 
     case unverified
     /// A file that should hold an audit record or a checkpoint cannot be read as one.
     case malformed
+    /// The trail does not extend a checkpoint the same key signed: the database was restored from a backup,
+    /// replaced or rolled back, so two different trails share seqs and the key signed two roots for one size.
+    case forked
+}
+
+/// A fork the trail records: a restore (`database.restore`) or a start confirmed on a database behind the audit
+/// witness (`audit.forkConfirmed`). The trail still verifies; checkpoints of the replaced trail do not fit it.
+public struct AuditFork: Codable, Sendable, Hashable {
+    /// The record that names the fork.
+    public var seq: Int64
+    /// `database.restore` or `audit.forkConfirmed`.
+    public var action: String
+    /// When it was recorded.
+    public var time: String
+    /// The last seq of the replaced trail, when known: seqs after `seq - 1` up to it were used twice.
+    public var replacedHeadSeq: Int64?
+    /// What happened, for people.
+    public var description: String
+
+    public init(seq: Int64, action: String, time: String, replacedHeadSeq: Int64?, description: String) {
+        self.seq = seq
+        self.action = action
+        self.time = time
+        self.replacedHeadSeq = replacedHeadSeq
+        self.description = description
+    }
 }
 
 /// `GET /v1/audit/public-key`: the key auditors verify checkpoints with.

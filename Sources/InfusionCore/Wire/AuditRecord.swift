@@ -104,6 +104,9 @@ public struct AuditVerification: Codable, Sendable, Hashable {
     public var checkpointsChecked: Int?
     /// The base64 RFC 6962 root of the records checked, when every one checked out.
     public var rootHash: String?
+    /// Forks the trail records (restores, confirmed starts on a rolled-back database), oldest first; nil when
+    /// there are none.
+    public var forks: [AuditFork]?
 
     public init(ok: Bool, recordsChecked: Int64, lastSeq: Int64, lastHash: String, firstBadSeq: Int64? = nil, problem: String? = nil,
                 failure: AuditFailureKind? = nil, checkpointsChecked: Int? = nil, rootHash: String? = nil) {

@@ -7,6 +7,7 @@ import InfusionStore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 #if canImport(Glibc)
 import Glibc
@@ -17,12 +18,14 @@ public enum InfusionDaemon {
     /// The daemon's version, reported by `/v1/health` and `--version`.
     public static let version = "0.1.0"
 
-    /// The router with every route and the problem middleware; tests call it without a socket.
-    public static func buildRouter(state: ServerState) -> Router<InfusionRequestContext> {
+    /// The router with every route and the problem middleware; tests call it without a socket. Refusals are
+    /// audited through `refusals` (a fresh recorder for the state when nil).
+    public static func buildRouter(state: ServerState, refusals: RefusalAudit? = nil) -> Router<InfusionRequestContext> {
         let router = Router(context: InfusionRequestContext.self)
         router.middlewares.add(MetricsMiddleware(metrics: state.metrics))
         router.middlewares.add(StoreEpochMiddleware(epoch: state.storeEpoch))
-        router.middlewares.add(ProblemMiddleware(store: state.store, clock: state.clock))
+        router.middlewares.add(ProblemMiddleware(store: state.store, clock: state.clock,
+                                                 refusals: refusals ?? RefusalAudit(store: state.store, clock: state.clock)))
         router.middlewares.add(StorageFaultMiddleware(state: state))
         router.middlewares.add(AccessMiddleware(policy: state.access))
         MetricsRoutes.add(to: router, state: state)
@@ -69,19 +72,32 @@ public enum InfusionDaemon {
     }
 
     /// Runs the daemon until a graceful shutdown signal, recording its start and stop in the audit trail.
-    public static func run(configuration: DaemonConfiguration, configFile: String?, logger: Logger) async throws {
+    ///
+    /// With `confirmRestore` it continues on a database whose audit trail does not extend the audit witness (a
+    /// restore), recording `audit.forkConfirmed`; without it such a start is recorded and refused.
+    public static func run(configuration: DaemonConfiguration, configFile: String?, confirmRestore: Bool = false, logger: Logger) async throws {
         // SIGHUP means "reload the profiles" (ProfileReloader); until that service listens, ignore it rather than
         // let its default action end the daemon during start-up. The profiles are read fresh at start anyway.
         signal(SIGHUP, SIG_IGN)
+        // Before anything is opened or removed: a socket path that names the database would otherwise be unlinked.
+        try configuration.checkHost(file: configFile)
         let state = try prepare(configuration: configuration, logger: logger)
         let socketPath = configuration.resolvedSocketPath
         try SocketFile.prepare(path: socketPath)
         let limits = configuration.connections ?? ConnectionLimits()
         FileDescriptorLimit.raise(toAtLeast: limits.resolvedMaxConnections + 256, logger: logger)
-        let router = buildRouter(state: state)
+        let socketFailure = Mutex<String?>(nil)
+        let serviceGroup = Mutex<ServiceGroup?>(nil)
+        let refusals = RefusalAudit(store: state.store, clock: state.clock)
+        let router = buildRouter(state: state, refusals: refusals)
+        let gate = ConnectionGate(policy: state.access, maxPerUser: limits.resolvedMaxConnectionsPerUser, refusals: refusals, logger: logger)
+        let http = HTTP1Channel.Configuration(
+            idleTimeout: .seconds(Int64(limits.resolvedIdleTimeoutSeconds)),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.resolvedMaxHeaderBytes, maxHeaderListSize: limits.resolvedMaxHeaderBytes,
+                                            maxHeaderFieldCount: ConnectionLimits.maxHeaderFields))
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(limits.resolvedIdleTimeoutSeconds)))),
+            server: GatedHTTP1Channel.builder(configuration: http, gate: gate),
             configuration: .init(
                 address: .unixDomainSocket(path: socketPath), serverName: "infusiond/\(version)",
                 availableConnectionsDelegate: MaximumAvailableConnections(limits.resolvedMaxConnections, logger: logger)),
@@ -91,11 +107,16 @@ public enum InfusionDaemon {
                     logger.info("serving", metadata: ["infusion.socket": "\(socketPath)"])
                     state.systemd.ready(status: "serving on \(socketPath)")
                 } catch {
-                    logger.critical("cannot secure the socket", metadata: ["infusion.error": "\(error)"])
+                    // Until chmod the socket keeps the umask's mode (0750: nobody but this account can connect), so
+                    // stopping now leaves no window in which the wrong accounts were served.
+                    logger.critical("cannot secure the socket; stopping", metadata: ["infusion.error": "\(error)"])
+                    socketFailure.withLock { $0 = "\(error)" }
+                    await serviceGroup.withLock { $0 }?.triggerGracefulShutdown()
                 }
             },
             logger: logger)
-        let auditFacts = try await AuditLifecycle.beforeStart(state: state, logger: logger)
+        let auditFacts = try await AuditLifecycle.beforeStart(
+            state: state, witness: .init(path: configuration.resolvedAuditWitnessPath, confirmRestore: confirmRestore), logger: logger)
         let storeEpoch = try await state.storeEpoch.resolve(store: state.store, logger: logger)
         try await state.store.recordDaemonEvent("daemon.start", detail: [
             "lastCheckpoint": auditFacts.lastCheckpoint, "previousStop": auditFacts.previousStop,
@@ -121,20 +142,29 @@ public enum InfusionDaemon {
                        HookRunner(state: state, hooks: configuration.hooks ?? HookConfiguration(), logger: logger),
                        ProfileReloader(state: state, directory: configuration.profilesDirectory, logger: logger),
                        AuditHeartbeat(state: state, interval: auditSettings.resolvedHeartbeatInterval, logger: logger),
-                       AuditCheckpointer(state: state, interval: auditSettings.resolvedCheckpointInterval, logger: logger)],
+                       AuditCheckpointer(state: state, interval: auditSettings.resolvedCheckpointInterval,
+                                         witnessPath: configuration.resolvedAuditWitnessPath, logger: logger),
+                       ReplicationMonitor(state: state, configuration: configuration.replication,
+                                          databasePath: state.store.database.path, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        serviceGroup.withLock { $0 = group }
         do {
             try await group.run()
+            if let failure = socketFailure.withLock({ $0 }) {
+                throw SocketFile.SocketError(description: "cannot give the socket its group and mode, so the daemon does not serve: \(failure)")
+            }
         } catch {
             logger.error("stopped on an error", metadata: ["infusion.error": "\(error)"])
+            await refusals.flush()
             _ = try? await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": false, "error": .string("\(error)")], now: state.clock())
-            await AuditLifecycle.afterStop(state: state, logger: logger)
-            unlink(socketPath)
+            await AuditLifecycle.afterStop(state: state, witnessPath: configuration.resolvedAuditWitnessPath, logger: logger)
+            SocketFile.remove(path: socketPath)
             throw error
         }
+        await refusals.flush()
         try await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": true], now: state.clock())
-        await AuditLifecycle.afterStop(state: state, logger: logger)
-        unlink(socketPath)
+        await AuditLifecycle.afterStop(state: state, witnessPath: configuration.resolvedAuditWitnessPath, logger: logger)
+        SocketFile.remove(path: socketPath)
         await ReplicationShutdown.close(database: state.store.database, replication: configuration.replication, logger: logger)
         logger.info("stopped")
     }

@@ -10,11 +10,14 @@ public struct AuditCheckpointer: Service {
     private let state: ServerState
     private let interval: Duration
     private let logger: Logger
+    /// The audit witness file each new checkpoint replaces; nil in tests that keep none.
+    private let witnessPath: String?
 
-    /// A checkpointer that looks every `interval`.
-    public init(state: ServerState, interval: Duration, logger: Logger) {
+    /// A checkpointer that looks every `interval` and keeps the witness at `witnessPath` current.
+    public init(state: ServerState, interval: Duration, witnessPath: String? = nil, logger: Logger) {
         self.state = state
         self.interval = interval
+        self.witnessPath = witnessPath
         self.logger = logger
     }
 
@@ -30,6 +33,8 @@ public struct AuditCheckpointer: Service {
         do {
             let checkpoint = try await state.store.makeCheckpoint(signer: signer, reason: reason, onlyIfGrown: onlyIfGrown, now: state.clock())
             if let checkpoint {
+                // Checkpoints of one run only grow, so the newest is the highest the key signed.
+                if let witnessPath { try AuditWitness.write(note: checkpoint.note, path: witnessPath) }
                 logger.debug("audit checkpoint signed", metadata: ["infusion.audit.treeSize": "\(checkpoint.treeSize)", "infusion.audit.reason": "\(reason)"])
             }
             return checkpoint

@@ -19,8 +19,9 @@ public enum DaemonRestore {
         if FileManager.default.fileExists(atPath: socket), SocketFile.isLive(path: socket) {
             throw RefusedError(description: "a daemon is serving \(socket); stop it first (systemctl stop infusiond), then run the restore again")
         }
+        try configuration.checkPaths()
         let databasePath = configuration.resolvedDatabasePath
-        let outcome = try DatabaseRestore.restore(backup: backup, into: databasePath)
+        let outcome = try DatabaseRestore.restore(backup: backup, into: databasePath, witnessPath: configuration.resolvedAuditWitnessPath)
         if getuid() == 0 {
             let folder = (databasePath as NSString).deletingLastPathComponent
             var info = stat()
@@ -28,8 +29,17 @@ public enum DaemonRestore {
                 _ = chown(databasePath, info.st_uid, info.st_gid)
             }
         }
-        return ["restored \(backup) → \(outcome.restored)",
-                "  audit records \(outcome.auditRecords), schema \(outcome.schemaVersion)"]
-            + outcome.movedAside.map { "  previous file kept as \($0)" }
+        var lines = ["restored \(backup) → \(outcome.restored)",
+                     "  audit records \(outcome.auditRecords), schema \(outcome.schemaVersion), backup sha256 \(outcome.backupSHA256)",
+                     "  recorded as database.restore (audit record \(outcome.restoreRecordSeq))"]
+        lines += outcome.movedAside.map { "  previous file kept as \($0)" }
+        if let head = outcome.replacedHead, head.seq >= outcome.restoreRecordSeq {
+            lines.append("  the replaced trail ended at record \(head.seq): records \(outcome.restoreRecordSeq)…\(head.seq) of it are not in the restored trail")
+        }
+        if let witness = outcome.behindWitness {
+            lines.append("  the audit witness (\(configuration.resolvedAuditWitnessPath)) covers \(witness) records, more than the restored trail: "
+                         + "the daemon refuses to start on it until you confirm the restore with `infusiond serve --confirm-restore` (docs/OPERATIONS.md)")
+        }
+        return lines
     }
 }

@@ -25,8 +25,13 @@ struct AuditVerify: AsyncParsableCommand {
             trail extends the older checkpoint (consistency proof). A partial export (--from after 1) needs the \
             EXPORT.jsonl.prefix file written beside it.
 
+            With --db, --witness FILE also checks the trail against the daemon's audit witness (the newest \
+            checkpoint it signed, kept outside the database): a database restored or replaced behind it is \
+            reported as a fork. Forks the trail records itself (database.restore, audit.forkConfirmed) are \
+            listed after the verdict, each by name.
+
             On failure it names the first bad record and the kind of damage (edited, missing, reordered, \
-            truncated, badSignature, unverified, malformed) and exits 1. --pubkey takes the verifier key itself \
+            truncated, badSignature, unverified, malformed, forked) and exits 1. --pubkey takes the verifier key itself \
             (from `infusionctl audit pubkey`) or a file holding it. A progress line is shown on a terminal.
 
             Examples:
@@ -56,6 +61,9 @@ struct AuditVerify: AsyncParsableCommand {
     @Option(help: ArgumentHelp("An earlier signed checkpoint the trail must extend.", valueName: "file"))
     var previous: String?
 
+    @Option(help: ArgumentHelp("With --db: the daemon's audit witness (<stateDirectory>/audit-witness.checkpoint); the trail must extend it.", valueName: "file"))
+    var witness: String?
+
     func validate() throws {
         if db != nil && file != nil { throw ValidationError("Give either --db or --file, not both.") }
         if file != nil && pubkey == nil {
@@ -63,12 +71,13 @@ struct AuditVerify: AsyncParsableCommand {
         }
         if previous != nil && pubkey == nil { throw ValidationError("--previous needs --pubkey to check the older checkpoint's signature.") }
         if file == nil && (checkpoint != nil || prefix != nil) { throw ValidationError("--checkpoint and --prefix go with --file.") }
+        if witness != nil && db == nil { throw ValidationError("--witness goes with --db (the running daemon checks its own witness at every start).") }
     }
 
     func run() async throws {
         let key = try pubkey.map(Self.verifier)
         let earlier = try previous.map { try Self.read($0, what: "the earlier checkpoint") }
-        let result: AuditVerification
+        var result: AuditVerification
         if let file {
             result = try verifyFile(file, key: key!, earlier: earlier)
         } else if let db {
@@ -78,11 +87,48 @@ struct AuditVerify: AsyncParsableCommand {
                 try AuditDatabaseFile.verify(path: db, trustedKey: key, earlierNotes: earlier.map { [($0, "the earlier checkpoint")] } ?? [],
                                              progress: { progress.update("\($0.formatted()) records") })
             }
+            if let witness {
+                let note = try Self.read(witness, what: "the audit witness")
+                result = try runLocally { try Self.checkWitness(result, db: db, note: note, label: witness, key: key) }
+            }
         } else {
             result = try await verifyLive(key: key, earlier: earlier)
         }
-        try global.emit(result, text: Render.verification)
+        try global.emit(result, text: Self.render)
         if !result.ok { throw ExitCode.failure }
+    }
+
+    /// The verdict, then every fork the trail records, each by name.
+    static func render(_ result: AuditVerification) -> String {
+        var text = Render.verification(result)
+        let forks = result.forks ?? []
+        if !forks.isEmpty {
+            text += "\nThe trail records \(forks.count) fork\(forks.count == 1 ? "" : "s") (a restore or a replaced database): "
+                + "checkpoints of the other trail do not fit this one."
+            for fork in forks { text += "\n  fork at \(fork.description)" }
+        }
+        return text
+    }
+
+    /// Compares a database file's trail with the daemon's audit witness; a trail that does not extend it is a
+    /// fork, named as such.
+    static func checkWitness(_ base: AuditVerification, db: String, note: String, label: String, key: NoteVerifier?) throws -> AuditVerification {
+        let finding = try AuditDatabaseFile.compareWitness(path: db, note: note, trustedKey: key)
+        switch finding {
+        case .none:
+            return base
+        case .consistent:
+            var result = base
+            if result.ok { result.checkpointsChecked = (result.checkpointsChecked ?? 0) + 1 }
+            return result
+        case .unreadable(let why):
+            return failed(base, .badSignature, nil, "the audit witness \(label) does not verify: \(why)")
+        case .behind(let witness, _), .diverged(let witness, _):
+            guard base.ok || base.failure == .forked || base.failure == .truncated else { return base }
+            let recorded = (base.forks ?? []).last.map { " The trail itself records it at \($0.description)" } ?? " The trail records no restore: the database was replaced or rolled back without one."
+            return failed(base, .forked, Int64(min(witness.size, UInt64(max(base.lastSeq, 0)) + 1)),
+                          "fork: \(finding.explanation) (audit witness \(label)).\(recorded)")
+        }
     }
 
     private func verifyFile(_ file: String, key: NoteVerifier, earlier: String?) throws -> AuditVerification {

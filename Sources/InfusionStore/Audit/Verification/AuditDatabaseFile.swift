@@ -42,4 +42,32 @@ public enum AuditDatabaseFile {
             return try AuditLog.verify(db, trustedKey: trustedKey, earlier: earlier, progress: progress)
         }
     }
+
+    /// How the trail in the database file at `path` stands against an audit witness note. The note's signature is
+    /// checked with `trustedKey`, or without one with the key the database stored beside its newest checkpoint.
+    public static func compareWitness(path: String, note: String, trustedKey: NoteVerifier?) throws -> AuditWitness.Finding {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw VerificationInputError(description: "cannot open \(path) read-only as SQLite: \(error)")
+        }
+        defer { try? queue.close() }
+        return try queue.read { db in
+            let key: NoteVerifier
+            if let trustedKey {
+                key = trustedKey
+            } else if let stored = try AuditCheckpointLog.latest(db), let storedKey = try? NoteVerifier(verifierKey: stored.verifierKey) {
+                key = storedKey
+            } else {
+                return .unreadable("no key to check it with: pass --pubkey")
+            }
+            guard try db.tableExists("audit_tree") else {
+                throw VerificationInputError(description: "\(path) predates the audit Merkle tree; start a daemon on a copy to build it, then compare")
+            }
+            return try AuditWitness.compare(db, note: note, verifier: key)
+        }
+    }
 }

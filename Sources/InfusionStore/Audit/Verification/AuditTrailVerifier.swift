@@ -25,6 +25,15 @@ public struct AuditTrailVerifier: Sendable {
     private struct ChainFields: Decodable {
         var seq: Int64
         var prevHash: String
+        var action: String?
+    }
+
+    /// What a record that names a fork says about it.
+    private struct ForkFields: Decodable {
+        var seq: Int64
+        var action: String
+        var time: String
+        var detail: JSONValue?
     }
 
     private var expectedSeq: Int64
@@ -38,6 +47,9 @@ public struct AuditTrailVerifier: Sendable {
     private var pending: Pending?
     private var failure: AuditVerification?
     private var proofRanges: [(range: Range<UInt64>, hashes: CompactRange)] = []
+    private var forks: [AuditFork] = []
+    /// Whether the records since the last `database.restore` are only refused starts (`audit.forkDetected`).
+    private var restoreAwaitingConfirmation = false
     private var consistencyTarget: (size1: UInt64, size2: UInt64)?
     private let decoder = JSONDecoder()
 
@@ -117,6 +129,17 @@ public struct AuditTrailVerifier: Sendable {
         checked += 1
         expectedSeq += 1
         previousHash = hash
+        if let action = fields.action, Self.forkActions.contains(action), let record = try? decoder.decode(ForkFields.self, from: bytes) {
+            if action == "audit.forkConfirmed", restoreAwaitingConfirmation, let last = forks.indices.last {
+                // The start that confirmed a restore: the same fork, not a second one.
+                forks[last].description += " Confirmed at record \(record.seq) (audit.forkConfirmed, \(record.time))."
+            } else {
+                forks.append(Self.fork(record))
+            }
+            restoreAwaitingConfirmation = action == "database.restore"
+        } else if fields.action != "audit.forkDetected" {
+            restoreAwaitingConfirmation = false
+        }
         return checkExpectations()
     }
 
@@ -136,11 +159,60 @@ public struct AuditTrailVerifier: Sendable {
         if nextExpectation < expectations.count {
             let expectation = expectations[expectations.count - 1]
             let last = expectedSeq - 1
-            _ = fail(.truncated, last + 1, "the trail ends at record \(last) but \(expectation.label) covers \(expectation.size) records: records \(range(last + 1, Int64(expectation.size))) were removed from the end (truncated)")
+            _ = fail(.truncated, last + 1, "the trail ends at record \(last) but \(expectation.label) covers \(expectation.size) records: records \(range(last + 1, Int64(expectation.size))) were removed from the end (truncated)",
+                     checkpointSize: expectation.size)
             return failure!
         }
-        return AuditVerification(ok: true, recordsChecked: checked, lastSeq: expectedSeq - 1, lastHash: previousHash ?? "",
-                                 checkpointsChecked: checkpointsChecked, rootHash: tree.root.base64EncodedString())
+        var verdict = AuditVerification(ok: true, recordsChecked: checked, lastSeq: expectedSeq - 1, lastHash: previousHash ?? "",
+                                        checkpointsChecked: checkpointsChecked, rootHash: tree.root.base64EncodedString())
+        verdict.forks = forks.isEmpty ? nil : forks
+        return verdict
+    }
+
+    /// The actions whose records say the trail forks here (written by `infusiond restore` and by a start
+    /// confirmed with `--confirm-restore`).
+    static let forkActions: Set<String> = ["database.restore", "audit.forkConfirmed"]
+
+    /// A fork record in words: where the trail forks and what of the other trail it leaves out.
+    private static func fork(_ record: ForkFields) -> AuditFork {
+        var fields: [String: JSONValue] = [:]
+        if case .object(let detail)? = record.detail { fields = detail }
+        func number(_ value: JSONValue?, _ key: String) -> Int64? {
+            if case .object(let object)? = value, case .number(let number)? = object[key] { return Int64(number) }
+            return nil
+        }
+        func text(_ value: JSONValue?) -> String? {
+            if case .string(let string)? = value { return string }
+            return nil
+        }
+        let previous = record.seq - 1
+        switch record.action {
+        case "database.restore":
+            let replaced = number(fields["replacedHead"], "seq")
+            let hash: String? = {
+                if case .object(let head)? = fields["replacedHead"], case .string(let hash)? = head["hash"] { return hash }
+                return nil
+            }()
+            var sentence = "record \(record.seq) (database.restore, \(record.time)): the database was replaced by the backup \(text(fields["backup"]) ?? "?")"
+            if let sha = text(fields["backupSHA256"]) { sentence += " (sha256 \(sha))" }
+            sentence += ", whose trail ends at record \(previous)"
+            if let replaced, replaced > previous {
+                sentence += "; the replaced trail went on to record \(replaced)\(hash.map { " (hash \($0))" } ?? ""), so records \(previous + 1)…\(replaced) of it are not in this trail, their seqs are used again here, and checkpoints signed for that trail past record \(previous) do not fit this one"
+            } else if replaced == nil {
+                sentence += "; the replaced trail's end is unknown (the replaced database was absent or could not be read)"
+            }
+            if let witness = number(fields["witness"], "treeSize"), witness > previous {
+                sentence += "; the key had signed a checkpoint of \(witness) records before the restore"
+            }
+            return AuditFork(seq: record.seq, action: record.action, time: record.time, replacedHeadSeq: replaced, description: sentence + ".")
+        default:
+            let witness = number(fields["witness"], "treeSize")
+            let finding = text(fields["finding"]) ?? "differs from"
+            var sentence = "record \(record.seq) (audit.forkConfirmed, \(record.time)): an operator confirmed a start on a database whose trail is \(finding) against the audit witness"
+            if let witness { sentence += " (a signed checkpoint of \(witness) records)" }
+            sentence += "; checkpoints signed for the other trail past record \(previous) do not fit this one."
+            return AuditFork(seq: record.seq, action: record.action, time: record.time, replacedHeadSeq: witness, description: sentence)
+        }
     }
 
     /// The RFC 6962 root of the records accepted so far.
@@ -157,7 +229,7 @@ public struct AuditTrailVerifier: Sendable {
                 let problem = first == last
                     ? "record \(last) was edited: the records do not reproduce the root that \(expectation.label) signed"
                     : "the records up to \(last) do not reproduce the root that \(expectation.label) signed: record \(last) was edited, or a record in \(range(first, last - 1)) was edited and every record after it re-chained"
-                return fail(.edited, first, problem)
+                return fail(.edited, first, problem, checkpointSize: expectation.size)
             }
             checkpointsChecked += 1
             lastMatchedSize = expectation.size
@@ -183,9 +255,22 @@ public struct AuditTrailVerifier: Sendable {
         }
     }
 
-    private mutating func fail(_ kind: AuditFailureKind, _ seq: Int64, _ problem: String) -> Bool {
-        failure = AuditVerification(ok: false, recordsChecked: checked, lastSeq: expectedSeq - 1, lastHash: previousHash ?? "",
-                                    firstBadSeq: seq, problem: problem, failure: kind, checkpointsChecked: checkpointsChecked)
+    /// Records the failure. `checkpointSize` is the size of the signed checkpoint the trail failed to
+    /// reproduce, if that was the failure: past a fork the trail records, such a checkpoint belongs to the other
+    /// trail, and the failure is named a fork.
+    private mutating func fail(_ kind: AuditFailureKind, _ seq: Int64, _ problem: String, checkpointSize: UInt64? = nil) -> Bool {
+        var verdict = AuditVerification(ok: false, recordsChecked: checked, lastSeq: expectedSeq - 1, lastHash: previousHash ?? "",
+                                        firstBadSeq: seq, problem: problem, failure: kind, checkpointsChecked: checkpointsChecked)
+        verdict.forks = forks.isEmpty ? nil : forks
+        // A checkpoint of the replaced trail covers the fork point and at most that trail's last record.
+        if let checkpointSize, let fork = forks.last(where: {
+            UInt64($0.seq) <= checkpointSize && $0.replacedHeadSeq.map { checkpointSize <= UInt64($0) } ?? true
+        }) {
+            verdict.failure = .forked
+            verdict.firstBadSeq = fork.seq
+            verdict.problem = "the checkpoint of \(checkpointSize) records belongs to another trail: this one forks at \(fork.description) (\(problem))"
+        }
+        failure = verdict
         return false
     }
 
