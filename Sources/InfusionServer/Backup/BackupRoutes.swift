@@ -47,10 +47,12 @@ enum BackupRoutes {
     /// A backup copy that is removed when it has been sent, when sending fails, or when the last reference to it
     /// goes (the request failed, or the response was dropped because its client disconnected).
     final class TemporaryCopy: Sendable {
+        /// Where the copy is made.
         let path: String
 
         init(path: String) { self.path = path }
 
+        /// Removes the copy and any journal SQLite left beside it; harmless when they are already gone.
         func remove() {
             for suffix in ["", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
