@@ -75,6 +75,7 @@ struct PathSafetyTests {
         ("databasePath: @F/state/audit-signing.key", "databasePath (@F/state/audit-signing.key) and audit.signingKeyPath (@F/state/audit-signing.key) are the same file"),
         ("databasePath: @F/state/audit-witness.checkpoint", "witness file"),
         ("databasePath: @F/state", "databasePath (@F/state) and stateDirectory (@F/state) are the same file"),
+        ("socketPath: @F/state/read-audit.spool", "and the read-audit spool (read-audit.spool beside the database)"),
         ("socketMode: \"0666\"", "lets every account on the host connect"),
         ("socketMode: \"0662\"", "lets every account on the host connect"),
         ("socketMode: \"2660\"", "beyond permissions"),

@@ -23,6 +23,8 @@ extension DaemonConfiguration {
             ("databasePath (its -journal file)", database + "-journal"),
             ("audit.signingKeyPath", resolvedAuditSigningKeyPath),
             ("the audit witness file (<stateDirectory>/audit-witness.checkpoint)", resolvedAuditWitnessPath),
+            ("the read-audit spool (\(DeferredReadAudit.spoolName) beside the database)",
+             (database as NSString).deletingLastPathComponent + "/" + DeferredReadAudit.spoolName),
             ("stateDirectory", stateDirectory),
         ]
     }

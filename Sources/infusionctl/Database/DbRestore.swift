@@ -16,8 +16,11 @@ struct DbRestore: AsyncParsableCommand {
                  (checks the backup with quick_check, its schema and its audit chain; moves the current database
                  and its -wal/-shm files aside as infusion.sqlite.replaced-TIMESTAMP; copies the backup in and
                  flushes it to disk; refuses while a daemon still answers on the socket)
-              4. Start the daemon:        systemctl start infusiond
-              5. Confirm:                 infusionctl status; infusionctl audit verify
+              4. If step 3 says the witness shows a longer signed trail (the backup is older than the last
+                 checkpoint): sudo -u infusiond infusiond serve --confirm-restore   (records audit.forkConfirmed;
+                 stop it with Ctrl-C once it serves)
+              5. Start the daemon:        systemctl start infusiond
+              6. Confirm:                 infusionctl status; infusionctl audit verify
 
             Everything recorded after the backup was taken is not in it: reconcile from the paper record and the \
             replaced file. docs/OPERATIONS.md (Backup and restore) has the full procedure.
@@ -34,6 +37,7 @@ struct DbRestore: AsyncParsableCommand {
               infusionctl audit verify --db \(backup)
               systemctl stop infusiond
               sudo -u infusiond infusiond restore \(backup)
+              sudo -u infusiond infusiond serve --confirm-restore   (only if restore says so; Ctrl-C once it serves)
               systemctl start infusiond
               infusionctl status && infusionctl audit verify
             See `infusionctl db restore --help` and docs/OPERATIONS.md (Backup and restore).
