@@ -67,7 +67,11 @@ public enum DatabaseRestore {
     /// The restored trail gets one more record, `database.restore`, naming the backup (path and SHA-256), the
     /// backup's last record, the replaced database's last record and the audit witness at `witnessPath`: the
     /// trail then says itself that it forks from the one the key signed before (docs/OPERATIONS.md).
-    public static func restore(backup: String, into databasePath: String, witnessPath: String? = nil, now: Date = Date()) throws -> Outcome {
+    ///
+    /// `origin` adds to (and may override) the record's detail, e.g. a restore from a continuous replica names the
+    /// replica and the restored head.
+    public static func restore(backup: String, into databasePath: String, witnessPath: String? = nil, origin: [String: JSONValue] = [:],
+                               now: Date = Date()) throws -> Outcome {
         let (records, schema) = try check(backup: backup)
         let backupHash = try sha256(file: backup)
         let replaced = databasePath.isEmpty ? nil : replacedFacts(databasePath)
@@ -97,6 +101,7 @@ public enum DatabaseRestore {
                                               "path": .string(witnessPath ?? "")] } ?? .null,
                 ]
                 detail["explanation"] = .string("The database was replaced by a backup: records after backupHead in the replaced trail (up to replacedHead) are not in this trail, and this trail uses their seqs again from here on.")
+                detail.merge(origin) { _, given in given }
                 let entry = try AuditLog.append(
                     db, action: "database.restore", actor: AuditActor(person: "infusiond restore", role: "admin", uid: getuid(), pid: getpid()),
                     entity: AuditEntity(type: "database"), detail: .object(detail), at: now)
