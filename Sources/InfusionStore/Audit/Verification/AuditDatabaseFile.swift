@@ -26,14 +26,7 @@ public enum AuditDatabaseFile {
                                          problem: "\(label) does not verify: \(error)", failure: .badSignature)
             }
         }
-        var configuration = Configuration()
-        configuration.readonly = true
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw VerificationInputError(description: "cannot open \(path) read-only as SQLite: \(error). If it is a live database in WAL mode, its folder must hold (or allow) the -wal and -shm files.")
-        }
+        let queue = try openReadOnly(path)
         defer { try? queue.close() }
         return try queue.read { db in
             guard try db.tableExists("audit_records") else {
@@ -46,14 +39,7 @@ public enum AuditDatabaseFile {
     /// How the trail in the database file at `path` stands against an audit witness note. The note's signature is
     /// checked with `trustedKey`, or without one with the key the database stored beside its newest checkpoint.
     public static func compareWitness(path: String, note: String, trustedKey: NoteVerifier?) throws -> AuditWitness.Finding {
-        var configuration = Configuration()
-        configuration.readonly = true
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
-            throw VerificationInputError(description: "cannot open \(path) read-only as SQLite: \(error)")
-        }
+        let queue = try openReadOnly(path)
         defer { try? queue.close() }
         return try queue.read { db in
             let key: NoteVerifier
@@ -68,6 +54,17 @@ public enum AuditDatabaseFile {
                 throw VerificationInputError(description: "\(path) predates the audit Merkle tree; start a daemon on a copy to build it, then compare")
             }
             return try AuditWitness.compare(db, note: note, verifier: key)
+        }
+    }
+
+    /// Opens the database file at `path` read-only, or says why it cannot be read.
+    static func openReadOnly(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            return try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw VerificationInputError(description: "cannot open \(path) read-only as SQLite: \(error). If it is a live database in WAL mode, its folder must hold (or allow) the -wal and -shm files.")
         }
     }
 }
