@@ -128,11 +128,19 @@ public enum ReplicaRestore {
         lines += outcome.movedAside.map { "  previous file kept as \($0)" }
         if !hasWitness {
             lines.append("  no audit witness here (a new host): check the restored trail against the last checkpoint an auditor holds with `infusionctl audit verify --previous OLD.checkpoint --pubkey KEY` once the daemon runs")
-        } else if let witness = outcome.behindWitness {
-            lines.append("  the audit witness (\(witnessPath)) covers \(witness) records, more than the restored trail: "
+        } else if let finding = Self.witnessFinding(databasePath: databasePath, witnessPath: witnessPath, key: keyPlan.verifier), finding.isFork {
+            // The daemon's start makes the same comparison and refuses until the operator confirms.
+            lines.append("  the audit witness (\(witnessPath)) does not fit the restored trail (\(finding.explanation)): "
                          + "the daemon starts on it only after `infusiond serve --confirm-restore` (docs/RECOVERY.md)")
         }
         return lines
+    }
+
+    /// How the restored trail stands against the audit witness, as the daemon's start will judge it; nil when the
+    /// witness cannot be read at all.
+    static func witnessFinding(databasePath: String, witnessPath: String, key: NoteVerifier?) -> AuditWitness.Finding? {
+        guard let note = try? AuditWitness.read(path: witnessPath) else { return nil }
+        return try? AuditDatabaseFile.compareWitness(path: databasePath, note: note, trustedKey: key)
     }
 
     /// RFC 3339 in UTC with milliseconds, as Litestream's `-timestamp` takes it.
@@ -233,6 +241,9 @@ struct SigningKeyPlan {
         }
         return keyPath
     }
+
+    /// The key the daemon will sign with after the restore, if one is known.
+    var verifier: NoteVerifier? { (escrowSigner ?? presentSigner)?.verifier }
 
     /// What the restore record says about the key.
     var recordNote: String {

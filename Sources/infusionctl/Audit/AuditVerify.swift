@@ -158,6 +158,10 @@ struct AuditVerify: AsyncParsableCommand {
             let old = try Checkpoint(signedNote: earlier, verifier: key)
             let latest = try await client.auditCheckpoint()
             let new = try Checkpoint(signedNote: latest.note, verifier: key)
+            if let fork = Self.forkBefore(old.size, in: result) {
+                let extends = try await Self.consistent(old, new, client: client)
+                if !extends { return Self.failed(result, .forked, fork.seq, Self.stopsAt(fork, checkpointSize: old.size)) }
+            }
             guard old.size <= new.size else {
                 return Self.failed(result, .truncated, Int64(new.size) + 1,
                                    "the earlier checkpoint covers \(old.size) records but the daemon's latest only \(new.size): records \(new.size + 1)…\(old.size) were removed (truncated)")
@@ -177,6 +181,34 @@ struct AuditVerify: AsyncParsableCommand {
         } catch let error as MerkleProofError {
             return Self.failed(result, .edited, nil, "the daemon's trail does not extend the earlier checkpoint (its consistency proof fails: \(error)): records it covered were changed")
         }
+    }
+
+    /// The newest fork the trail records inside the first `size` records: a restore there means the trail cannot
+    /// extend a checkpoint of the trail it replaced.
+    static func forkBefore(_ size: UInt64, in result: AuditVerification) -> AuditFork? {
+        (result.forks ?? []).last { $0.seq <= Int64(size) }
+    }
+
+    /// Whether the daemon's trail extends `old` (an RFC 6962 consistency proof from it to `new`).
+    private static func consistent(_ old: Checkpoint, _ new: Checkpoint, client: InfusionClient) async throws -> Bool {
+        guard old.size <= new.size else { return false }
+        guard old.size < new.size else { return old.rootHash == new.rootHash }
+        let proof = try await client.auditConsistencyProof(from: Int64(old.size), to: Int64(new.size))
+        do {
+            try MerkleVerifier.verifyConsistency(size1: old.size, size2: new.size, proof: proof.proof.compactMap { Data(base64Encoded: $0) },
+                                                 root1: old.rootHash, root2: new.rootHash)
+            return true
+        } catch is MerkleProofError {
+            return false
+        }
+    }
+
+    /// Where a restored trail stops against a checkpoint of the trail it replaced.
+    static func stopsAt(_ fork: AuditFork, checkpointSize: UInt64) -> String {
+        "the trail does not extend the earlier checkpoint of \(checkpointSize) records: it was restored at record \(fork.seq) "
+            + "(\(fork.action), \(fork.time)), so it holds at most records 1…\(fork.seq - 1) of the trail that checkpoint covers; "
+            + "records \(fork.seq)…\(checkpointSize) of that trail are not in it (lost with the host or the replaced database, "
+            + "docs/RECOVERY.md). \(fork.description)"
     }
 
     private static func failed(_ base: AuditVerification, _ kind: AuditFailureKind, _ seq: Int64?, _ problem: String) -> AuditVerification {
