@@ -200,6 +200,7 @@ struct ReplicationEndToEndTests {
         // The restored trail verifies with the key auditors already hold; the start after the restore says so.
         let verify = try await new.ctl(["audit", "verify"])
         #expect(verify.status == 0, "round \(round): \(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("the database was restored from its continuous replica (litestream, \(newLitestream.configPath))"), "\(verify.stdout)")
         #expect(try await new.ctl(["audit", "pubkey"]).stdout == oldPubkey, "round \(round): the new host signs with the escrowed key")
         let newEpoch = try await new.client.health().storeEpoch
         #expect(newEpoch != nil && newEpoch != oldEpoch, "round \(round): the store epoch changes with the restore")

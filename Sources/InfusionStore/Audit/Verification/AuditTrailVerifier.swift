@@ -193,8 +193,14 @@ public struct AuditTrailVerifier: Sendable {
                 if case .object(let head)? = fields["replacedHead"], case .string(let hash)? = head["hash"] { return hash }
                 return nil
             }()
-            var sentence = "record \(record.seq) (database.restore, \(record.time)): the database was replaced by the backup \(text(fields["backup"]) ?? "?")"
-            if let sha = text(fields["backupSHA256"]) { sentence += " (sha256 \(sha))" }
+            var sentence: String
+            if text(fields["source"]) == "replica" {
+                // infusiond restore --from-replica: the file restored was a temporary one; the replica is what counts.
+                sentence = "record \(record.seq) (database.restore, \(record.time)): the database was restored from its continuous replica (\(text(fields["replicator"]) ?? "?"), \(text(fields["litestreamConfig"]) ?? "?")\(text(fields["at"]).map { " as of \($0)" } ?? ""))"
+            } else {
+                sentence = "record \(record.seq) (database.restore, \(record.time)): the database was replaced by the backup \(text(fields["backup"]) ?? "?")"
+                if let sha = text(fields["backupSHA256"]) { sentence += " (sha256 \(sha))" }
+            }
             sentence += ", whose trail ends at record \(previous)"
             if let replaced, replaced > previous {
                 sentence += "; the replaced trail went on to record \(replaced)\(hash.map { " (hash \($0))" } ?? ""), so records \(previous + 1)…\(replaced) of it are not in this trail, their seqs are used again here, and checkpoints signed for that trail past record \(previous) do not fit this one"
