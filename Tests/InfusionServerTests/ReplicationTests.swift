@@ -156,6 +156,9 @@ struct ReplicationTests {
 
         func advance(_ seconds: TimeInterval) { clock.now.withLock { $0 = $0.addingTimeInterval(seconds) } }
 
+        /// Sets the daemon's clock to the real time, which the stand-in's sync times are relative to.
+        func catchUp() { clock.now.withLock { $0 = Date() } }
+
         func health() async throws -> Health {
             let app = Application(router: InfusionDaemon.buildRouter(state: state))
             return try await app.test(.router) { client in
@@ -184,6 +187,7 @@ struct ReplicationTests {
         let monitor = ReplicationMonitor(state: harness.state, configuration: configuration, databasePath: harness.path, logger: Self.logger)
 
         fake.report(path: harness.path, syncedSecondsAgo: 1)
+        harness.catchUp()
         await monitor.check()
         var health = try await harness.health()
         #expect(health.replication?.state == .replicating)
@@ -193,6 +197,7 @@ struct ReplicationTests {
         #expect(MetricsTests.sample(#"infusiond_system_alert{alert="replication.lag"}"#, in: await harness.metrics()) == 0)
 
         fake.report(path: harness.path, syncedSecondsAgo: 20)
+        harness.catchUp()
         await monitor.check()
         health = try await harness.health()
         #expect(health.replication?.state == .lagging)
@@ -204,11 +209,13 @@ struct ReplicationTests {
         #expect((MetricsTests.sample("infusiond_replication_lag_seconds", in: await harness.metrics()) ?? 0) >= 19)
 
         fake.report(path: harness.path, syncedSecondsAgo: 70)
+        harness.catchUp()
         await monitor.check()
         #expect(try await harness.health().systemAlerts?.first?.priority == .medium)
         #expect(try await harness.health().systemAlerts?.first?.raisedAt == low.raisedAt)
 
         fake.report(path: harness.path, syncedSecondsAgo: 0.5)
+        harness.catchUp()
         await monitor.check()
         #expect(try await harness.health().systemAlerts == nil)
         #expect(try await harness.health().replication?.state == .replicating)

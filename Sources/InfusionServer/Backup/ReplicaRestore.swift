@@ -91,8 +91,12 @@ public enum ReplicaRestore {
         }
         let summary = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any] ?? [:]
 
-        let checked = try DatabaseRestore.check(backup: temporary)
-        let trail = try RestoredTrail.read(path: temporary)
+        let trail: RestoredTrail
+        do {
+            trail = try RestoredTrail.read(path: temporary)
+        } catch {
+            throw RefusedError(description: "the database litestream restored cannot be read (\(error)); try an earlier --at, or another replica. Nothing was changed.")
+        }
         try keyPlan.check(against: trail)
         let witnessPath = configuration.resolvedAuditWitnessPath
         let hasWitness = FileManager.default.fileExists(atPath: witnessPath)
@@ -121,7 +125,7 @@ public enum ReplicaRestore {
         }
         var lines = ["restored \(databasePath) from the replica in \(options.litestreamConfig)\(options.at.map { " as of \(Self.rfc3339($0))" } ?? "")",
                      "  litestream: replica \(summary["replica"] as? String ?? "?"), txid \(summary["txid"] as? String ?? "?")",
-                     "  checked: quick_check, schema \(checked.schemaVersion), audit chain of \(checked.auditRecords) records",
+                     "  checked: quick_check, schema \(outcome.schemaVersion), audit chain of \(outcome.auditRecords - 1) records",
                      "  restored head: record \(trail.head.map { "\($0.seq) (\($0.time), \($0.hash.prefix(16))…)" } ?? "none")",
                      "  recorded as database.restore (audit record \(outcome.restoreRecordSeq))",
                      "  signing key: \(keyPlan.summary)"]

@@ -22,7 +22,10 @@ public enum ReplicationShutdown {
         let started = ContinuousClock.now
         let control = LitestreamControl(socketPath: replication.resolvedControlSocket)
         do {
-            let result = try await control.sync(path: database.path, timeout: replication.resolvedStopSyncTimeout)
+            // Litestream knows the database by the path in its own config; ask for it as Litestream spells it.
+            let listed = try? await control.status(of: database.path, timeout: .seconds(2))
+            let path = listed?.path ?? LitestreamControl.canonical(database.path)
+            let result = try await control.sync(path: path, timeout: replication.resolvedStopSyncTimeout)
             let metadata: Logger.Metadata = [
                 "infusion.replication.status": "\(result.status ?? "?")", "infusion.replication.txid": "\(result.txid.map(String.init) ?? "?")",
                 "infusion.replication.replicatedTxid": "\(result.replicatedTxid.map(String.init) ?? "?")",
