@@ -21,7 +21,7 @@ struct AbuseTests {
         for _ in 0..<20 {
             let connection = try RawConnection(path: daemon.socketPath)
             connection.send(Data((0..<Int.random(in: 1...4096, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }))
-            let reply = connection.readUntilClosed()
+            let reply = await connection.readUntilClosed()
             if let status = RawConnection.status(of: reply.data) { #expect((400..<500).contains(status)) }
         }
 
@@ -33,7 +33,7 @@ struct AbuseTests {
         // Headers far beyond any real client.
         let huge = try RawConnection(path: daemon.socketPath)
         huge.send("GET /v1/health HTTP/1.1\r\nHost: localhost\r\nX-Padding: \(String(repeating: "a", count: 200_000))\r\n\r\n")
-        let hugeReply = huge.readUntilClosed()
+        let hugeReply = await huge.readUntilClosed()
         if let status = RawConnection.status(of: hugeReply.data) { #expect((400..<500).contains(status)) }
 
         // Random but well-formed JSON bodies of every shape.
@@ -64,11 +64,11 @@ struct AbuseTests {
         let slow = try RawConnection(path: daemon.socketPath)
         slow.send("GET /v1/health HTTP/1.1\r\nHost: loc")
         let started = Date()
-        let reply = slow.readUntilClosed()
+        let reply = await slow.readUntilClosed()
         #expect(reply.closed)
         #expect(Date().timeIntervalSince(started) < 14, "a stalled request must be closed by the idle timeout")
         // The idle ones were closed too, and service goes on.
-        let first = idle[0].readUntilClosed()
+        let first = await idle[0].readUntilClosed()
         #expect(first.closed)
         idle.removeAll()
         #expect(try await daemon.client.health().status == "ok")

@@ -32,8 +32,7 @@ struct BackupAbandonTests {
         let connection = try RawConnection(path: daemon.socketPath)
         connection.send("POST /v1/admin/backup HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n")
         if when == "after the headers" {
-            var buffer = [UInt8](repeating: 0, count: 512)
-            _ = recv(connection.fd, &buffer, buffer.count, 0)
+            await connection.receiveSome()
         } else {
             // Long enough for the daemon to read the request and check the caller; far shorter than the copy.
             try await Task.sleep(for: .milliseconds(150))

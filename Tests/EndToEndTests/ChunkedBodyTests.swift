@@ -37,7 +37,7 @@ struct ChunkedBodyTests {
         let connection = try RawConnection(path: daemon.socketPath)
         connection.send("POST /v1/sessions/\(session.id)/observations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\(framing)\r\n\r\n\(testCase.body)")
         if testCase.giveUp { connection.finishSending() }
-        let reply = connection.readUntilClosed()
+        let reply = await connection.readUntilClosed()
         connection.close()
         let status = RawConnection.status(of: reply.data)
         // The parser may reject the framing before a route sees it (a bare 400), or while the route reads the body
@@ -63,7 +63,7 @@ struct ChunkedBodyTests {
         let body = String(first.utf8.count, radix: 16) + "\r\n" + first + "\r\n" + String(second.utf8.count, radix: 16) + "\r\n" + second + "\r\n0\r\n\r\n"
         let connection = try RawConnection(path: daemon.socketPath)
         connection.send("POST /v1/sessions/\(session.id)/observations HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\(body)")
-        let reply = connection.readUntilClosed()
+        let reply = await connection.readUntilClosed()
         #expect(RawConnection.status(of: reply.data) == 201)
         #expect(try await daemon.client.events(sessionId: session.id).events.count == 2)
         #expect(await daemon.terminate() == 0)

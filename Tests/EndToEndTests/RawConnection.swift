@@ -4,7 +4,11 @@ import Glibc
 #endif
 
 /// A bare Unix-socket connection for sending what no well-behaved client would: garbage, half requests, silence.
-final class RawConnection {
+///
+/// Its reads block for up to the receive timeout, so the async ones wait on a thread of their own: a blocking read
+/// on one of the test runner's few cooperative threads (two on a 2-core machine) would stall every other test.
+/// One task uses a connection at a time, hence `@unchecked Sendable`.
+final class RawConnection: @unchecked Sendable {
     private(set) var fd: Int32
 
     init(path: String) throws {
@@ -51,7 +55,26 @@ final class RawConnection {
     }
 
     /// Reads until the daemon closes the connection or the receive timeout passes; returns what arrived.
-    func readUntilClosed() -> (data: Data, closed: Bool) {
+    func readUntilClosed() async -> (data: Data, closed: Bool) {
+        await offThePool { $0.readUntilClosedBlocking() }
+    }
+
+    /// Waits for the first bytes of an answer (or the close, or the timeout) and returns how many arrived.
+    @discardableResult
+    func receiveSome() async -> Int {
+        await offThePool { connection in
+            var buffer = [UInt8](repeating: 0, count: 512)
+            return recv(connection.fd, &buffer, buffer.count, 0)
+        }
+    }
+
+    private func offThePool<T: Sendable>(_ work: @escaping @Sendable (RawConnection) -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work(self)) }
+        }
+    }
+
+    private func readUntilClosedBlocking() -> (data: Data, closed: Bool) {
         var collected = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
