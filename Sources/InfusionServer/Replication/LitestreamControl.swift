@@ -8,8 +8,8 @@ import Glibc
 ///
 /// `GET /list` reports each database with its `last_sync_at`, which advances at every sync interval even when
 /// nothing changed, so now minus it is the replica's lag; `POST /sync` with `{"path": …, "wait": true}` ships what
-/// is committed and answers once the replica has it. Each question opens its own connection and runs on a
-/// dispatch thread with a deadline, so a hung replicator never holds a cooperative thread or the daemon's stop.
+/// is committed and answers once the replica has it. Each question opens its own connection and runs on a thread
+/// of its own with a deadline, so a hung replicator never holds a cooperative thread or the daemon's stop.
 public struct LitestreamControl: Sendable {
     /// The control socket's path.
     public let socketPath: String
@@ -116,12 +116,16 @@ public struct LitestreamControl: Sendable {
     /// Sends one request and returns the body of a 2xx answer; anything else is a ``ControlError``.
     func request(method: String, path: String, body: Data?, timeout: Duration) async throws -> Data {
         let socketPath = self.socketPath
+        // A thread of its own: the shared dispatch pool can be busy with other blocking work, and the stop must
+        // not wait for a turn there before its own deadline even starts.
         return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(with: Result {
                     try Self.exchange(socketPath: socketPath, method: method, path: path, body: body, timeout: timeout)
                 })
             }
+            thread.name = "litestream-control"
+            thread.start()
         }
     }
 
