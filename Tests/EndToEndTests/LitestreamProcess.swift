@@ -67,7 +67,9 @@ final class LitestreamProcess: @unchecked Sendable {
         process.standardError = log
         try process.run()
         self.process = process
-        let deadline = Date().addingTimeInterval(30)
+        // Generous: in a full parallel test run on 2 cores Litestream and this wait share the machine with a dozen
+        // daemons; a slow start is not what these tests are about.
+        let deadline = Date().addingTimeInterval(90)
         while Date() < deadline {
             if !process.isRunning { throw DaemonError("litestream exited with \(process.terminationStatus):\n\(self.log)") }
             if let answer = try? await DaemonProcess.run("/usr/bin/curl", ["-s", "--max-time", "2", "--unix-socket", socketPath, "http://litestream/list"]),
@@ -76,7 +78,7 @@ final class LitestreamProcess: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw DaemonError("litestream's control socket did not answer within 30 s:\n\(log)")
+        throw DaemonError("litestream's control socket did not answer within 90 s:\n\(log)")
     }
 
     /// Sends `signal` and waits for the exit.

@@ -80,8 +80,10 @@ struct ReplicationEndToEndTests {
             #expect(await daemon.terminate(timeout: 20) == 0, "restart \(restart): the stop did not end by itself:\n\(daemon.log.suffix(3000))")
             let took = ContinuousClock.now - started
             log += daemon.log
-            // Before: the TRUNCATE checkpoint waited out the 10 s busy timeout under Litestream's read transaction.
-            #expect(took < .seconds(5), "restart \(restart): the stop took \(took)")
+            // Before: the TRUNCATE checkpoint waited out the 10 s busy timeout under Litestream's read transaction and
+            // logged "could not checkpoint … database is locked" (checked below for every stop). The bound only
+            // catches a stop that hangs: the wall time of a full parallel test run on 2 cores is no measure of it.
+            #expect(took < .seconds(15), "restart \(restart): the stop took \(took)")
             #expect(FileManager.default.fileExists(atPath: daemon.databasePath + "-wal"), "the write-ahead log is left to Litestream")
             try await daemon.start()
         }
