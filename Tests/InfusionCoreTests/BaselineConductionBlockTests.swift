@@ -22,7 +22,7 @@ struct BaselineConductionBlockTests {
     ])
     func refused(rhythm: Rhythm, named: String) throws {
         let problem = try #require(StartCheckTests.problem(Self.request(rhythm: rhythm)))
-        #expect(problem.code == "session.contraindicated" && problem.status == 422)
+        #expect(problem.code == "session.contraindicated" && problem.kind == .invalid)
         #expect(problem.field == "baseline.rhythm")
         #expect(problem.detail.contains(named) && problem.detail.contains(rhythm.rawValue))
         #expect(problem.detail.contains("contraindicationOverride"))

@@ -25,7 +25,7 @@ struct ExtremeValueTests {
         #expect {
             try RequestValidation.validate(request)
         } throws: { error in
-            (error as? Problem)?.code == "dose.invalid" && (error as? Problem)?.field == field
+            (error as? DomainError)?.code == "dose.invalid" && (error as? DomainError)?.field == field
         }
     }
 

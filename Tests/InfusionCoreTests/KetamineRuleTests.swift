@@ -38,12 +38,12 @@ struct KetamineRuleTests {
     ] as [(BolusOrder?, InfusionOrder?, Bool)])
     func k01(bolus: BolusOrder?, infusion: InfusionOrder?, needsReview: Bool) throws {
         let profile = try ProfileFixture.ketamine()
-        let check = { (override: Override?) throws(Problem) -> [Decision] in
+        let check = { (override: Override?) throws(DomainError) -> [Decision] in
             try SessionMachine.checkLimits(bolus: bolus, infusion: infusion, dosingWeightKg: 70, limits: profile.limits,
                                            override: override, regimenRule: profile.resolvedRegimenRule)
         }
         if needsReview {
-            #expect(throws: Problem.self) { try check(nil) }
+            #expect(throws: DomainError.self) { try check(nil) }
             let decisions = try check(Override(by: "dr.ada", reason: "chronic pain unit, monitored bed"))
             #expect(decisions.map(ExpectedDecision.init) == [ExpectedDecision("K01", .review, .medium)])
             #expect(decisions.first?.requiresReview == true)

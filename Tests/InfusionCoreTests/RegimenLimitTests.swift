@@ -115,24 +115,24 @@ struct RegimenLimitTests {
             #expect(overridden.isEmpty, "an override of nothing records nothing")
         case .hard(let limit):
             for override in [nil, Self.override] {
-                let problem = try #require(#expect(throws: Problem.self) {
+                let problem = try #require(#expect(throws: DomainError.self) {
                     try SessionMachine.checkLimits(bolus: row.bolus, infusion: row.infusion, session: session,
                                                    limits: limits, override: override)
                 })
                 #expect(problem.code == "dose.hardLimit")
-                #expect(problem.status == 422)
+                #expect(problem.kind == .invalid)
                 #expect(problem.limits?["limit"] == .string(limit))
                 #expect(problem.limits?["value"] == row.value.map(JSONValue.number))
                 #expect(problem.limits?["bound"] == row.bound.map(JSONValue.number))
                 #expect(problem.detail.contains("cannot be overridden"))
             }
         case .soft(let limit):
-            let problem = try #require(#expect(throws: Problem.self) {
+            let problem = try #require(#expect(throws: DomainError.self) {
                 try SessionMachine.checkLimits(bolus: row.bolus, infusion: row.infusion, session: session,
                                                limits: limits, override: nil)
             })
             #expect(problem.code == "dose.softLimit")
-            #expect(problem.status == 422)
+            #expect(problem.kind == .invalid)
             #expect(problem.limits?["limit"] == .string(limit))
             #expect(problem.limits?["value"] == row.value.map(JSONValue.number))
             #expect(problem.limits?["bound"] == row.bound.map(JSONValue.number))
@@ -152,7 +152,7 @@ struct RegimenLimitTests {
     @Test("The 105 mg/h refusal names the field, the limit and the figures")
     func hundredAndFiveMgPerHour() throws {
         let limits = try ProfileFixture.lidocaine().limits
-        let problem = try #require(#expect(throws: Problem.self) {
+        let problem = try #require(#expect(throws: DomainError.self) {
             try SessionMachine.checkLimits(bolus: nil, infusion: rate(1.5), session: SessionFixture.session(),
                                            limits: limits, override: Self.override)
         })
@@ -176,7 +176,7 @@ struct RegimenLimitTests {
     ])
     func blankOverride(_ override: Override) throws {
         let limits = try ProfileFixture.lidocaine().limits
-        let problem = try #require(#expect(throws: Problem.self) {
+        let problem = try #require(#expect(throws: DomainError.self) {
             try SessionMachine.checkLimits(bolus: nil, infusion: rate(0.4), session: SessionFixture.session(),
                                            limits: limits, override: override)
         })
@@ -187,7 +187,7 @@ struct RegimenLimitTests {
     func rateChangeRefused() throws {
         let limits = try ProfileFixture.lidocaine().limits
         let session = SessionFixture.session()
-        let problem = try #require(#expect(throws: Problem.self) {
+        let problem = try #require(#expect(throws: DomainError.self) {
             try SessionMachine.apply(ActionRequest(action: .rateChange, by: "dr.ada", infusion: rate(1.5)),
                                      to: session, limits: limits, now: SessionFixture.now)
         })

@@ -96,12 +96,12 @@ struct ScheduleRulesTests {
         var history = Self.history()
         history.apply(ActionRequest(action: .end, by: "dr"), at: Self.at(minutes: 120))
         let close = ActionRequest(action: .close, by: "dr")
-        #expect(throws: Problem.self) { try ScheduleRules.closeCheck(close, history: history, spec: Self.spec, now: Self.at(minutes: 150, plusMs: -1)) }
+        #expect(throws: DomainError.self) { try ScheduleRules.closeCheck(close, history: history, spec: Self.spec, now: Self.at(minutes: 150, plusMs: -1)) }
         do {
             _ = try ScheduleRules.closeCheck(close, history: history, spec: Self.spec, now: Self.at(minutes: 149))
             Issue.record("closing inside the window was not refused")
         } catch {
-            #expect(error.code == "session.postInfusionWindow" && error.status == 409)
+            #expect(error.code == "session.postInfusionWindow" && error.kind == .conflict)
         }
         #expect(try ScheduleRules.closeCheck(close, history: history, spec: Self.spec, now: Self.at(minutes: 150)).isEmpty)
         let overridden = ActionRequest(action: .close, by: "dr", override: Override(by: "dr.ada", reason: "transferred to ICU"))
@@ -109,7 +109,7 @@ struct ScheduleRulesTests {
         #expect(decisions.map(\.ruleId) == ["L22"] && decisions.first?.priority == .low && decisions.first?.action == .alert)
         #expect(decisions.first?.reason.contains("transferred to ICU") == true)
         let blankReason = ActionRequest(action: .close, by: "dr", override: Override(by: "dr.ada", reason: "  "))
-        #expect(throws: Problem.self) { try ScheduleRules.closeCheck(blankReason, history: history, spec: Self.spec, now: Self.at(minutes: 130)) }
+        #expect(throws: DomainError.self) { try ScheduleRules.closeCheck(blankReason, history: history, spec: Self.spec, now: Self.at(minutes: 130)) }
         // Other actions are not L22's business.
         #expect(try ScheduleRules.closeCheck(ActionRequest(action: .pause, by: "dr"), history: history, spec: Self.spec, now: Self.at(minutes: 130)).isEmpty)
     }

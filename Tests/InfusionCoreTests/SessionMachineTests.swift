@@ -112,11 +112,11 @@ struct SessionMachineTests {
             #expect(outcome.session.state == next)
             #expect(outcome.decisions.map(\.ruleId) == (row.action == .stop ? [SessionMachine.clinicianRuleId] : []))
         case .refused(let code):
-            let problem = try #require(#expect(throws: Problem.self) {
+            let problem = try #require(#expect(throws: DomainError.self) {
                 try SessionMachine.apply(request(row.action), to: session, limits: limits, now: Self.now)
             })
             #expect(problem.code == code)
-            #expect(problem.status == 409)
+            #expect(problem.kind == .conflict)
             #expect(!problem.detail.isEmpty)
         }
     }
@@ -124,7 +124,7 @@ struct SessionMachineTests {
     @Test("A refused transition says what is allowed")
     func refusalDetail() throws {
         let limits = try ProfileFixture.lidocaine().limits
-        let problem = try #require(#expect(throws: Problem.self) {
+        let problem = try #require(#expect(throws: DomainError.self) {
             try SessionMachine.apply(request(.pause), to: SessionFixture.session(state: .ended), limits: limits, now: Self.now)
         })
         #expect(problem.detail == "Cannot pause a session that is ended; allowed when running.")
@@ -133,12 +133,12 @@ struct SessionMachineTests {
     @Test("Resume needs a reason", arguments: [nil, "", "   "] as [String?])
     func resumeNeedsReason(_ reason: String?) throws {
         let limits = try ProfileFixture.lidocaine().limits
-        let problem = try #require(#expect(throws: Problem.self) {
+        let problem = try #require(#expect(throws: DomainError.self) {
             try SessionMachine.apply(ActionRequest(action: .resume, by: "dr.ada", reason: reason),
                                      to: SessionFixture.session(state: .paused), limits: limits, now: Self.now)
         })
         #expect(problem.code == "action.reasonRequired")
-        #expect(problem.status == 422)
+        #expect(problem.kind == .invalid)
         #expect(problem.field == "reason")
     }
 
@@ -147,7 +147,7 @@ struct SessionMachineTests {
         let limits = try ProfileFixture.lidocaine().limits
         var session = SessionFixture.session(state: .stopped)
         session.pumpConfirmedStoppedAt = Self.now
-        let problem = try #require(#expect(throws: Problem.self) {
+        let problem = try #require(#expect(throws: DomainError.self) {
             try SessionMachine.apply(request(.resume), to: session, limits: limits, now: Self.now)
         })
         #expect(problem.code == "session.stopped")
@@ -225,7 +225,7 @@ struct SessionMachineTests {
     ])
     func missingOrder(_ action: SessionActionKind, _ field: String) throws {
         let limits = try ProfileFixture.lidocaine().limits
-        let problem = try #require(#expect(throws: Problem.self) {
+        let problem = try #require(#expect(throws: DomainError.self) {
             try SessionMachine.apply(ActionRequest(action: action, by: "dr.ada"), to: SessionFixture.session(),
                                      limits: limits, now: Self.now)
         })

@@ -23,11 +23,11 @@ struct StartCheckTests {
         return try SessionFactory.start(request, profile: profile, ruleSetHash: "test", id: UUID(), now: now)
     }
 
-    static func problem(_ request: StartSessionRequest) -> Problem? {
+    static func problem(_ request: StartSessionRequest) -> DomainError? {
         do {
             _ = try start(request)
             return nil
-        } catch let problem as Problem {
+        } catch let problem as DomainError {
             return problem
         } catch {
             return nil
@@ -46,7 +46,7 @@ struct StartCheckTests {
     ])
     func absoluteRefused(_ condition: PatientCondition) throws {
         let problem = try #require(Self.problem(Self.request(flags: PatientFlags(conditions: [condition]))))
-        #expect(problem.code == "session.contraindicated" && problem.status == 422 && problem.field == "flags")
+        #expect(problem.code == "session.contraindicated" && problem.kind == .invalid && problem.field == "flags")
         #expect(problem.detail.contains(condition.rawValue))
         #expect(problem.detail.contains("contraindicationOverride"))
     }

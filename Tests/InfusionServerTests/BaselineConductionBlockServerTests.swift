@@ -30,7 +30,7 @@ struct BaselineConductionBlockServerTests {
         let state = try AlertTimerTests.state(clock: clock)
         let store = state.store
         await #expect { try await store.startSession(Self.request(rhythm: .avBlock2), ruleSet: state.ruleSet, actor: .daemon, now: Self.start) } throws: { error in
-            (error as? Problem)?.code == "session.contraindicated" && (error as? Problem)?.field == "baseline.rhythm"
+            (error as? DomainError)?.code == "session.contraindicated" && (error as? DomainError)?.field == "baseline.rhythm"
         }
         #expect(try await store.sessions(state: "all").isEmpty)
 

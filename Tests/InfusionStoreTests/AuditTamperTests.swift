@@ -320,7 +320,7 @@ struct AuditTamperTests {
         let plan = try await store.beginExport(format: .jsonl, from: .time(Self.now.addingTimeInterval(5)), to: .time(Self.now.addingTimeInterval(9.5)),
                                                actor: StoreFixtures.nurse, signer: Self.signer, now: Self.now)
         #expect(plan.fromSeq == 5 && plan.toSeq == 9)
-        await #expect(throws: Problem.self) {
+        await #expect(throws: DomainError.self) {
             try await store.beginExport(format: .jsonl, from: .seq(40), to: nil, actor: StoreFixtures.nurse, signer: Self.signer, now: Self.now)
         }
         #expect(AuditBound(parsing: "12") == .seq(12))

@@ -42,7 +42,7 @@ struct ClinicalStoreTests {
     @Test("a hard-limit start stores nothing at all")
     func hardLimitStoresNothing() async throws {
         let store = try StoreFixtures.store()
-        await #expect(throws: Problem.self) {
+        await #expect(throws: DomainError.self) {
             _ = try await store.startSession(StoreFixtures.startRequest(rate: 1.5), ruleSet: ruleSet, actor: nurse, now: now)
         }
         #expect(try await count(store, "sessions") == 0)
@@ -88,14 +88,14 @@ struct ClinicalStoreTests {
         _ = try await store.recordObservation(sessionId: session.id, request: observation, ruleSet: ruleSet, actor: nurse, now: now)
         observation.symptoms = [.perioralNumbness]
         await #expect { try await store.recordObservation(sessionId: session.id, request: observation, ruleSet: ruleSet, actor: nurse, now: now) }
-            throws: { ($0 as? Problem)?.code == "event.conflict" && ($0 as? Problem)?.status == 409 }
+            throws: { ($0 as? DomainError)?.code == "event.conflict" && ($0 as? DomainError)?.kind == .conflict }
     }
 
     @Test("an unknown session is a 404 and stores nothing")
     func unknownSession() async throws {
         let store = try StoreFixtures.store()
         await #expect { try await store.recordObservation(sessionId: UUID(), request: StoreFixtures.observation([.tinnitus]), ruleSet: ruleSet, actor: nurse, now: now) }
-            throws: { ($0 as? Problem)?.code == "session.notFound" }
+            throws: { ($0 as? DomainError)?.code == "session.notFound" }
         #expect(try await count(store, "audit_records") == 0)
     }
 
@@ -124,7 +124,7 @@ struct ClinicalStoreTests {
         let acknowledged = try await store.acknowledge(alertId: stopAlert.id, request: AcknowledgeRequest(by: "nurse-042", note: "at bedside"), actor: nurse, now: now)
         #expect(acknowledged.state == .acknowledged)
         await #expect { try await store.recordAction(sessionId: session.id, request: ActionRequest(action: .resume, by: "clin-017", reason: "better"), ruleSet: ruleSet, actor: nurse, now: now) }
-            throws: { ($0 as? Problem)?.code == "session.stopped" }
+            throws: { ($0 as? DomainError)?.code == "session.stopped" }
 
         let (confirmed, _) = try await store.recordAction(sessionId: session.id, request: ActionRequest(action: .pumpStopped, by: "nurse-042"), ruleSet: ruleSet, actor: nurse, now: now.addingTimeInterval(30))
         #expect(confirmed.alerts.contains { $0.id == stopAlert.id && $0.state == .resolved })
@@ -139,21 +139,21 @@ struct ClinicalStoreTests {
         let alert = try #require(response.alerts.first)
         #expect(alert.ruleId == SessionMachine.clinicianRuleId && alert.latched)
         await #expect { try await store.recordAction(sessionId: session.id, request: ActionRequest(action: .close, by: "clin-017"), ruleSet: ruleSet, actor: nurse, now: now) }
-            throws: { ($0 as? Problem)?.code == "session.pumpNotConfirmed" }
+            throws: { ($0 as? DomainError)?.code == "session.pumpNotConfirmed" }
         _ = try await store.recordAction(sessionId: session.id, request: ActionRequest(action: .pumpStopped, by: "nurse-042"), ruleSet: ruleSet, actor: nurse, now: now.addingTimeInterval(10))
         await #expect { try await store.recordAction(sessionId: session.id, request: ActionRequest(action: .close, by: "clin-017"), ruleSet: ruleSet, actor: nurse, now: now) }
-            throws: { ($0 as? Problem)?.code == "session.alertsUnacknowledged" }
+            throws: { ($0 as? DomainError)?.code == "session.alertsUnacknowledged" }
         let acknowledged = try await store.acknowledge(alertId: alert.id, request: AcknowledgeRequest(by: "nurse-042"), actor: nurse, now: now.addingTimeInterval(20))
         #expect(acknowledged.state == .resolved)
         await #expect { try await store.acknowledge(alertId: alert.id, request: AcknowledgeRequest(by: "nurse-042"), actor: nurse, now: now) }
-            throws: { ($0 as? Problem)?.code == "alert.resolved" }
+            throws: { ($0 as? DomainError)?.code == "alert.resolved" }
         // L22: closing inside the post-infusion observation window needs an override, recorded as a low alert.
         let early = ActionRequest(action: .close, by: "clin-017", override: Override(by: "clin-017", reason: "transferred to ICU"))
         let (closed, _) = try await store.recordAction(sessionId: session.id, request: early, ruleSet: ruleSet, actor: nurse, now: now.addingTimeInterval(30))
         #expect(closed.session.state == .closed)
         #expect(closed.decisions.contains { $0.ruleId == ScheduleRules.earlyCloseRuleId && $0.priority == .low })
         await #expect { try await store.recordObservation(sessionId: session.id, request: StoreFixtures.observation([.tinnitus]), ruleSet: ruleSet, actor: nurse, now: now) }
-            throws: { ($0 as? Problem)?.code == "session.closed" }
+            throws: { ($0 as? DomainError)?.code == "session.closed" }
     }
 
     @Test("a more severe decision re-activates an acknowledged alert for the same rule")

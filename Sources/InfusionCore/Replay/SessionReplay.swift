@@ -34,9 +34,7 @@ public enum SessionReplay {
         var differences: [ReplayDifference] = []
         var hashes: [String] = []
         var compared = 0
-        var before: Session?
-        var entries: [SessionHistory.Entry] = []
-        var schedule = ScheduleHistory(sessionId: session.id, drug: session.drug, startedAt: session.startedAt)
+        var snapshot: SessionSnapshot?
 
         for stored in events {
             let event = stored.event
@@ -47,14 +45,7 @@ public enum SessionReplay {
                     recorded: stored.decisions, replayed: replayed, recordedState: stored.sessionAfter?.state,
                     replayedState: replayedState, note: note))
             }
-            defer {
-                before = stored.sessionAfter ?? before
-                let state = stored.sessionAfter?.state ?? before?.state ?? .running
-                entries.append(SessionHistory.Entry(
-                    sequence: event.sequence, recordedAt: event.recordedAt, occurredAt: event.occurredAt, stateAfter: state,
-                    payload: payload(of: event)))
-                schedule.apply(event, decisions: stored.decisions)
-            }
+            defer { snapshot = folding(stored, into: snapshot, session: session) }
             guard let rules = ruleSet(stored) else {
                 differ("The rules in force for this event are not stored; it cannot be replayed.")
                 continue
@@ -64,71 +55,89 @@ public enum SessionReplay {
                 differ("The rule set \(rules.hash) has no \(session.drug.rawValue) profile.", hash: rules.hash)
                 continue
             }
-            let outcome: (decisions: [Decision], session: Session)
-            do throws(Problem) {
-                outcome = try replayOne(
-                    event, session: session, before: before, profile: profile, ruleSetHash: rules.hash,
-                    history: SessionHistory(entries: entries), schedule: schedule)
-            } catch {
-                differ("Replaying this event was refused: \(error.code): \(error.detail)", hash: rules.hash)
+            guard let trigger = trigger(for: event, session: session) else {
+                differ("Replaying this event was refused: replay.unreadableEvent: The stored body of event \(event.sequence) does not decode as a \(event.kind.rawValue).",
+                       hash: rules.hash)
                 continue
             }
-            let stateDiffers = stored.sessionAfter.map { $0.state != outcome.session.state } ?? false
-            if outcome.decisions != stored.decisions || stateDiffers {
-                let note = outcome.decisions != stored.decisions
-                    ? "Recorded \(summary(stored.decisions)); the replay decides \(summary(outcome.decisions))."
-                    : "The session was left \(stored.sessionAfter?.state.rawValue ?? "?"); the replay leaves it \(outcome.session.state.rawValue)."
-                differ(note, replayed: outcome.decisions, replayedState: outcome.session.state, hash: rules.hash)
+            let outcome: StepOutcome?
+            do {
+                // Alerts are not part of what is compared, so the step runs as if none stood: a daemon check
+                // that was recorded then records again now whenever it decides anything.
+                var before = snapshot
+                before?.alerts = []
+                outcome = try SessionStep.run(trigger, snapshot: before, profile: profile, ruleSetHash: rules.hash, actor: .daemon,
+                                              now: event.recordedAt)
+            } catch {
+                differ("Replaying this event was refused: \(refusal(error))", hash: rules.hash)
+                continue
+            }
+            let decisions = outcome?.decisions ?? []
+            let state = outcome?.session.state ?? snapshot?.session.state
+            let stateDiffers = stored.sessionAfter.map { $0.state != state } ?? false
+            if decisions != stored.decisions || stateDiffers {
+                let note = decisions != stored.decisions
+                    ? "Recorded \(summary(stored.decisions)); the replay decides \(summary(decisions))."
+                    : "The session was left \(stored.sessionAfter?.state.rawValue ?? "?"); the replay leaves it \(state?.rawValue ?? "?")."
+                differ(note, replayed: decisions, replayedState: state, hash: rules.hash)
             }
         }
         return ReplayReport(sessionId: session.id, eventsReplayed: events.count, decisionsCompared: compared,
                             ruleSetHashes: hashes, differences: differences)
     }
 
-    /// The decisions and resulting session for one event, exactly as the store computes them.
-    static func replayOne(
-        _ event: ClinicalEvent, session: Session, before: Session?, profile: RuleProfile, ruleSetHash: String,
-        history: SessionHistory, schedule: ScheduleHistory
-    ) throws(Problem) -> (decisions: [Decision], session: Session) {
-        let now = event.recordedAt
-        func unreadable() -> Problem {
-            Problem(status: 422, code: "replay.unreadableEvent", title: "Event body unreadable",
-                    detail: "The stored body of event \(event.sequence) does not decode as a \(event.kind.rawValue).")
-        }
+    /// The trigger that recorded a stored event, or nil when its body does not decode.
+    static func trigger(for event: ClinicalEvent, session: Session) -> StepTrigger? {
         switch event.kind {
-        case .start:
-            guard let request = event.decodedBody(StartSessionRequest.self) else { throw unreadable() }
-            let started = try SessionFactory.start(request, profile: profile, ruleSetHash: ruleSetHash, id: session.id, now: now)
-            return (started.decisions, started.session)
-        case .observation:
-            guard let request = event.decodedBody(ObservationRequest.self), let before else { throw unreadable() }
-            let context = RuleContext(session: before, at: now, observation: request, history: history,
-                                      pharmacokinetics: profile.resolvedPharmacokinetics)
-            let decisions = RuleEngine.evaluate(profile.rules, context: context)
-            return (decisions, SessionMachine.apply(decisions, to: before))
-        case .action:
-            guard let request = event.decodedBody(ActionRequest.self), let before else { throw unreadable() }
-            var outcome = try SessionMachine.apply(request, to: before, limits: profile.limits,
-                                                   regimenRule: profile.resolvedRegimenRule, now: now)
-            outcome.decisions += try ScheduleRules.closeCheck(request, history: schedule, spec: profile.resolvedSchedule, now: now)
-            let entry = SessionHistory.Entry(sequence: event.sequence, recordedAt: now, occurredAt: now,
-                                             stateAfter: outcome.session.state, payload: .action(request))
-            let context = RuleContext(session: outcome.session, at: now, history: history.appending(entry),
-                                      pharmacokinetics: profile.resolvedPharmacokinetics)
-            let ruled = RuleEngine.evaluate(profile.rules, context: context)
-            return (outcome.decisions + ruled, SessionMachine.apply(ruled, to: outcome.session))
-        case .timer:
-            guard let before else { throw unreadable() }
-            let decisions = ScheduleRules.timerDecisions(session: before, history: schedule, spec: profile.resolvedSchedule, now: now)
-            return (decisions, SessionMachine.apply(decisions, to: before))
+        case .start: event.decodedBody(StartSessionRequest.self).map { .start($0, sessionId: session.id, eventId: event.id) }
+        case .observation: event.decodedBody(ObservationRequest.self).map { .observation($0) }
+        case .action: event.decodedBody(ActionRequest.self).map { .action($0, eventId: event.id) }
+        case .timer: .scheduleTick(eventId: event.id)
         case .system:
-            guard let body = event.decodedBody(SystemEvent.self), let before else { throw unreadable() }
-            let context = RuleContext(session: before, at: now, otherSessionStop: body.cause == .otherSessionStopped ? body : nil,
-                                      history: history, pharmacokinetics: profile.resolvedPharmacokinetics)
-            let decisions = RuleEngine.evaluate(profile.rules, context: context)
-            return (decisions, SessionMachine.apply(decisions, to: before))
-        case .decision:
-            throw unreadable()
+            event.decodedBody(SystemEvent.self).map { body in
+                body.cause == .clock ? .clockTick(eventId: event.id) : .otherSessionStopped(body, eventId: event.id)
+            }
+        case .decision: nil
+        }
+    }
+
+    /// The snapshot after a stored event, folded from what was stored (so one difference does not cascade).
+    static func folding(_ stored: StoredEvent, into snapshot: SessionSnapshot?, session: Session) -> SessionSnapshot? {
+        let event = stored.event
+        let state = stored.sessionAfter?.state ?? snapshot?.session.state ?? .running
+        var next = snapshot ?? SessionSnapshot(
+            session: stored.sessionAfter ?? session, lastSequence: 0, ruleEntries: [], recentObservations: [],
+            recentObservationsSince: .distantPast,
+            schedule: ScheduleHistory(sessionId: session.id, drug: session.drug, startedAt: session.startedAt), alerts: [])
+        if let after = stored.sessionAfter { next.session = after }
+        let body: StepEvent.Body? = switch event.kind {
+        case .start: event.decodedBody(StartSessionRequest.self).map { .start($0) }
+        case .observation: event.decodedBody(ObservationRequest.self).map { .observation($0) }
+        case .action: event.decodedBody(ActionRequest.self).map { .action($0) }
+        case .system: event.decodedBody(SystemEvent.self).map { .system($0) }
+        case .timer: event.decodedBody(ScheduleCheck.self).map { .scheduleCheck($0) }
+        case .decision: nil
+        }
+        guard let body else {
+            // An unreadable event still advances the log and leaves the state it left.
+            next.lastSequence = max(next.lastSequence, event.sequence)
+            next.ruleEntries.append(SessionHistory.Entry(sequence: event.sequence, recordedAt: event.recordedAt,
+                                                         occurredAt: event.occurredAt, stateAfter: state, payload: .unread))
+            return next
+        }
+        next.fold(StepEvent(id: event.id, sessionId: event.sessionId, sequence: event.sequence, kind: event.kind,
+                            recordedAt: event.recordedAt, occurredAt: event.occurredAt, recordedBy: event.recordedBy, body: body),
+                  stateAfter: state, decisions: stored.decisions)
+        return next
+    }
+
+    /// A refusal in words: its code and detail.
+    static func refusal(_ error: any Error) -> String {
+        switch error {
+        case let refusal as DomainError: "\(refusal.code): \(refusal.detail)"
+        case let early as RequestValidation.ObservationBeforeStart:
+            "observation.beforeStart: observedAt \(WireJSON.formatTimestamp(early.observedAt)) is before the session started (\(WireJSON.formatTimestamp(early.startedAt)))"
+        default: "\(error)"
         }
     }
 

@@ -12,9 +12,9 @@ public struct RuleSet: Sendable, Hashable {
     }
 
     /// The profile for a drug, or a `drug.noProfile` problem when none is loaded.
-    public func profile(for drug: Drug) throws(Problem) -> RuleProfile {
+    public func profile(for drug: Drug) throws(DomainError) -> RuleProfile {
         guard let profile = profiles[drug] else {
-            throw Problem(status: 422, code: "drug.noProfile", title: "No profile for this drug",
+            throw DomainError(.invalid, code: "drug.noProfile", title: "No profile for this drug",
                           detail: "No rule profile for \(drug.rawValue) is loaded; add config/profiles/\(drug.rawValue).yaml and reload.",
                           field: "drug")
         }

@@ -78,13 +78,13 @@ public enum ScheduleRules {
 
     /// L22: a `close` before the post-infusion window has ended is refused (`session.postInfusionWindow`) unless a
     /// clinician overrides with a reason, when it is recorded as a low alert.
-    public static func closeCheck(_ request: ActionRequest, history: ScheduleHistory, spec: ScheduleSpec, now: Date) throws(Problem) -> [Decision] {
+    public static func closeCheck(_ request: ActionRequest, history: ScheduleHistory, spec: ScheduleSpec, now: Date) throws(DomainError) -> [Decision] {
         guard request.action == .close, let windowEnd = ObservationSchedule.postInfusionWindowEnd(history: history, spec: spec),
               now < windowEnd else { return [] }
         let early = (windowEnd.timeIntervalSince(now) * 1000).rounded() / 1000
         guard let override = request.override, !override.by.isEmpty,
               !override.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw Problem(status: 409, code: "session.postInfusionWindow", title: "Post-infusion observation window still open",
+            throw DomainError(.conflict, code: "session.postInfusionWindow", title: "Post-infusion observation window still open",
                           detail: "Post-infusion observations continue until \(WireJSON.formatTimestamp(windowEnd)) (\(describe(seconds: early)) from now); keep observing and close then, or send override {by, reason} to close now.",
                           limits: ["windowEndsAt": .string(WireJSON.formatTimestamp(windowEnd)), "earlySeconds": .number(early)])
         }

@@ -12,25 +12,25 @@ public enum SessionFactory {
     /// problem that refuses the start.
     public static func start(
         _ request: StartSessionRequest, profile: RuleProfile, ruleSetHash: String, id: UUID, now: Date
-    ) throws(Problem) -> (session: Session, decisions: [Decision]) {
+    ) throws(DomainError) -> (session: Session, decisions: [Decision]) {
         guard request.bolus != nil || request.infusion != nil else {
-            throw Problem(status: 422, code: "session.noRegimen", title: "No regimen",
+            throw DomainError(.invalid, code: "session.noRegimen", title: "No regimen",
                           detail: "Give a bolus, an infusion or both.", field: "infusion")
         }
         guard let baseline = request.baseline, baseline.isCompleteBaseline else {
             let missing = request.baseline?.missingBaselineFields ?? ["baseline"]
-            throw Problem(status: 422, code: "session.baselineMissing", title: "Baseline observations missing",
+            throw DomainError(.invalid, code: "session.baselineMissing", title: "Baseline observations missing",
                           detail: "A full baseline set (HR, BP, SpO2, RR, QRS, PR, rhythm) is needed before start; missing: \(missing.joined(separator: ", ")).",
                           field: missing.first.map { $0 == "baseline" ? $0 : "baseline.\($0)" })
         }
         let kind = request.dosingWeight ?? profile.defaultDosingWeight
         guard let dosingWeightKg = Dosing.dosingWeightKg(kind: kind, actualKg: request.weightKg, heightCm: request.heightCm, sex: request.sex) else {
-            throw Problem(status: 422, code: "session.heightAndSexRequired", title: "Height and sex needed",
+            throw DomainError(.invalid, code: "session.heightAndSexRequired", title: "Height and sex needed",
                           detail: "The \(kind.rawValue) dosing weight needs heightCm and sex.",
                           field: request.heightCm == nil ? "heightCm" : "sex")
         }
         guard dosingWeightKg > 0 else {
-            throw Problem(status: 422, code: "session.implausible", title: "Implausible dosing weight",
+            throw DomainError(.invalid, code: "session.implausible", title: "Implausible dosing weight",
                           detail: "The \(kind.rawValue) dosing weight computes to \(RegimenLimits.format(dosingWeightKg)) kg from heightCm \(request.heightCm.map(RegimenLimits.format) ?? "-"); check the height, or dose on the actual weight.",
                           field: "heightCm")
         }
@@ -60,14 +60,14 @@ public enum SessionFactory {
     /// L18 and L19: absolute contraindications refuse the start unless `contraindicationOverride` is given;
     /// relative ones and risk flags need a clinician review given as `override`. Returns the decisions that record
     /// the override and the review.
-    static func startChecks(_ request: StartSessionRequest, profile: RuleProfile, now: Date) throws(Problem) -> [Decision] {
+    static func startChecks(_ request: StartSessionRequest, profile: RuleProfile, now: Date) throws(DomainError) -> [Decision] {
         guard let checks = profile.startChecks else { return [] }
         let findings = checks.findings(for: request, now: now)
         var decisions: [Decision] = []
         let drug = profile.drug.rawValue
         if !findings.absolute.isEmpty {
             guard let override = request.contraindicationOverride, overrideIsComplete(override) else {
-                throw Problem(status: 422, code: "session.contraindicated", title: "Absolute contraindication",
+                throw DomainError(.invalid, code: "session.contraindicated", title: "Absolute contraindication",
                               detail: "Absolute contraindication to \(drug): \(findings.absolute.joined(separator: "; ")). Do not start. A clinician who has weighed the risk may proceed only by sending contraindicationOverride {by, reason}.",
                               field: findings.absoluteFields.first ?? "flags", limits: ["contraindications": .array(findings.absolute.map(JSONValue.string))])
             }
@@ -82,7 +82,7 @@ public enum SessionFactory {
         }
         if !findings.relative.isEmpty {
             guard let override = request.override, overrideIsComplete(override) else {
-                throw Problem(status: 422, code: "session.reviewRequired", title: "Clinician review needed",
+                throw DomainError(.invalid, code: "session.reviewRequired", title: "Clinician review needed",
                               detail: "Starting \(drug) with \(findings.relative.joined(separator: "; ")) needs a clinician review: send override {by, reason} naming the reviewing clinician and why it is safe to proceed.",
                               field: "override", limits: ["reviewFor": .array(findings.relative.map(JSONValue.string))])
             }

@@ -19,7 +19,7 @@ public enum SessionMachine {
     /// for ketamine).
     public static func apply(
         _ request: ActionRequest, to session: Session, limits: RegimenLimits, regimenRule: RegimenRule = .standard, now: Date
-    ) throws(Problem) -> Outcome {
+    ) throws(DomainError) -> Outcome {
         var next = session
         var decisions: [Decision] = []
         let by = request.by
@@ -29,7 +29,7 @@ public enum SessionMachine {
             next.state = .paused
         case .resume:
             if session.state == .stopped {
-                throw Problem(status: 409, code: "session.stopped", title: "A stopped order cannot be resumed",
+                throw DomainError(.conflict, code: "session.stopped", title: "A stopped order cannot be resumed",
                               detail: "This order was stopped; delivery cannot resume. Start a new session with a new order if treatment should continue.")
             }
             try require(session, in: [.paused], for: request.action)
@@ -48,7 +48,7 @@ public enum SessionMachine {
         case .rateChange:
             try require(session, in: [.running, .paused], for: request.action)
             guard let infusion = request.infusion else {
-                throw Problem(status: 422, code: "action.missingField", title: "New rate missing",
+                throw DomainError(.invalid, code: "action.missingField", title: "New rate missing",
                               detail: "A rateChange needs infusion.rateMgPerKgPerHour with the new rate.", field: "infusion")
             }
             decisions += try checkLimits(bolus: nil, infusion: infusion, session: session, limits: limits, override: request.override,
@@ -58,7 +58,7 @@ public enum SessionMachine {
         case .bolus:
             try require(session, in: [.running, .paused], for: request.action)
             guard let bolus = request.bolus else {
-                throw Problem(status: 422, code: "action.missingField", title: "Bolus missing",
+                throw DomainError(.invalid, code: "action.missingField", title: "Bolus missing",
                               detail: "A bolus action needs bolus.doseMgPerKg and bolus.durationMin.", field: "bolus")
             }
             decisions += try checkLimits(bolus: bolus, infusion: nil, session: session, limits: limits, override: request.override,
@@ -75,7 +75,7 @@ public enum SessionMachine {
             next.endedAt = now
         case .close:
             if session.state == .stopped && session.pumpConfirmedStoppedAt == nil {
-                throw Problem(status: 409, code: "session.pumpNotConfirmed", title: "Pump not confirmed stopped",
+                throw DomainError(.conflict, code: "session.pumpNotConfirmed", title: "Pump not confirmed stopped",
                               detail: "Post pumpStopped from the bedside before closing a stopped session.")
             }
             try require(session, in: [.ended, .stopped], for: request.action)
@@ -106,7 +106,7 @@ public enum SessionMachine {
     public static func checkLimits(
         bolus: BolusOrder?, infusion: InfusionOrder?, session: Session, limits: RegimenLimits, override: Override?,
         regimenRule: RegimenRule = .standard
-    ) throws(Problem) -> [Decision] {
+    ) throws(DomainError) -> [Decision] {
         try checkLimits(bolus: bolus, infusion: infusion, dosingWeightKg: session.dosingWeightKg, limits: limits, override: override,
                         regimenRule: regimenRule)
     }
@@ -115,16 +115,16 @@ public enum SessionMachine {
     public static func checkLimits(
         bolus: BolusOrder?, infusion: InfusionOrder?, dosingWeightKg: Double, limits: RegimenLimits, override: Override?,
         regimenRule: RegimenRule = .standard
-    ) throws(Problem) -> [Decision] {
+    ) throws(DomainError) -> [Decision] {
         let breaches = limits.check(bolus: bolus, infusion: infusion, dosingWeightKg: dosingWeightKg)
         if let hard = breaches.first(where: { $0.severity == .hard }) {
-            throw Problem(status: 422, code: "dose.hardLimit", title: "Hard dose limit breached",
+            throw DomainError(.invalid, code: "dose.hardLimit", title: "Hard dose limit breached",
                           detail: "\(hard.message) Hard limits cannot be overridden; change the order.",
                           field: hard.field, limits: limitFacts(hard))
         }
         guard let soft = breaches.first else { return [] }
         guard let override, !override.by.isEmpty, !override.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw Problem(status: 422, code: "dose.softLimit", title: "Soft dose limit breached",
+            throw DomainError(.invalid, code: "dose.softLimit", title: "Soft dose limit breached",
                           detail: "\(soft.message) A clinician may proceed by sending override {by, reason}.",
                           field: soft.field, limits: limitFacts(soft))
         }
@@ -142,16 +142,16 @@ public enum SessionMachine {
         ["limit": .string(breach.limit), "value": .number(breach.value), "bound": .number(breach.bound), "unit": .string(breach.unit)]
     }
 
-    private static func require(_ session: Session, in states: [SessionState], for action: SessionActionKind) throws(Problem) {
+    private static func require(_ session: Session, in states: [SessionState], for action: SessionActionKind) throws(DomainError) {
         guard states.contains(session.state) else {
-            throw Problem(status: 409, code: "session.invalidTransition", title: "Action not allowed now",
+            throw DomainError(.conflict, code: "session.invalidTransition", title: "Action not allowed now",
                           detail: "Cannot \(action.rawValue) a session that is \(session.state.rawValue); allowed when \(states.map(\.rawValue).joined(separator: " or ")).")
         }
     }
 
-    private static func requireReason(_ request: ActionRequest) throws(Problem) {
+    private static func requireReason(_ request: ActionRequest) throws(DomainError) {
         guard let reason = request.reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw Problem(status: 422, code: "action.reasonRequired", title: "Reason required",
+            throw DomainError(.invalid, code: "action.reasonRequired", title: "Reason required",
                           detail: "Give a reason when you \(request.action.rawValue) a session.", field: "reason")
         }
     }

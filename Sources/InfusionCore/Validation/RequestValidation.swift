@@ -18,10 +18,10 @@ public enum RequestValidation {
     ]
 
     /// Checks an observation; throws `observation.implausible`, `observation.futureTime` or `observation.empty`.
-    public static func validate(_ observation: ObservationRequest, now: Date) throws(Problem) {
+    public static func validate(_ observation: ObservationRequest, now: Date) throws(DomainError) {
         try requireStaff(observation.recordedBy, field: "recordedBy")
         if observation.observedAt.timeIntervalSince(now) > maxFutureSkew {
-            throw Problem(status: 422, code: "observation.futureTime", title: "Observation time in the future",
+            throw DomainError(.invalid, code: "observation.futureTime", title: "Observation time in the future",
                           detail: "observedAt \(WireJSON.formatTimestamp(observation.observedAt)) is more than 2 minutes ahead of the daemon's clock (\(WireJSON.formatTimestamp(now))); check the station's clock.",
                           field: "observedAt")
         }
@@ -38,7 +38,7 @@ public enum RequestValidation {
         let empty = (observation.vitals?.isEmpty ?? true) && (observation.symptoms ?? []).isEmpty
             && observation.sedation == nil && observation.painNrs == nil && observation.serumLevelUgPerMl == nil
         if empty {
-            throw Problem(status: 422, code: "observation.empty", title: "Nothing observed",
+            throw DomainError(.invalid, code: "observation.empty", title: "Nothing observed",
                           detail: "An observation needs at least one of vitals, symptoms, sedation, painNrs or serumLevelUgPerMl.",
                           field: "vitals")
         }
@@ -64,7 +64,7 @@ public enum RequestValidation {
     }
 
     /// Checks a set of vitals against the plausible ranges and that diastolic is below systolic.
-    public static func validate(_ vitals: Vitals, prefix: String) throws(Problem) {
+    public static func validate(_ vitals: Vitals, prefix: String) throws(DomainError) {
         for check in plausibleVitals {
             if let value = vitals[keyPath: check.path], !(value.isFinite && check.range.contains(value)) {
                 throw implausible("\(prefix).\(check.field)",
@@ -77,7 +77,7 @@ public enum RequestValidation {
     }
 
     /// Checks a start request's identity, body measurements, regimen figures and baseline values.
-    public static func validate(_ request: StartSessionRequest) throws(Problem) {
+    public static func validate(_ request: StartSessionRequest) throws(DomainError) {
         try requireStaff(request.patientId, field: "patientId")
         try requireStaff(request.prescriber, field: "prescriber")
         try requireStaff(request.recordedBy, field: "recordedBy")
@@ -101,26 +101,26 @@ public enum RequestValidation {
     }
 
     /// Checks an action's person, reason length and any new regimen figures.
-    public static func validate(_ request: ActionRequest) throws(Problem) {
+    public static func validate(_ request: ActionRequest) throws(DomainError) {
         try requireStaff(request.by, field: "by")
         try validateRegimen(bolus: request.bolus, infusion: request.infusion)
         if let override = request.override { try validate(override) }
     }
 
     /// Checks an acknowledgement names a person.
-    public static func validate(_ request: AcknowledgeRequest) throws(Problem) {
+    public static func validate(_ request: AcknowledgeRequest) throws(DomainError) {
         try requireStaff(request.by, field: "by")
     }
 
-    private static func validate(_ override: Override) throws(Problem) {
+    private static func validate(_ override: Override) throws(DomainError) {
         try requireStaff(override.by, field: "override.by")
         if override.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw Problem(status: 422, code: "request.missingField", title: "Override reason missing",
+            throw DomainError(.invalid, code: "request.missingField", title: "Override reason missing",
                           detail: "An override needs a reason a reviewer can read.", field: "override.reason")
         }
     }
 
-    private static func validateRegimen(bolus: BolusOrder?, infusion: InfusionOrder?) throws(Problem) {
+    private static func validateRegimen(bolus: BolusOrder?, infusion: InfusionOrder?) throws(DomainError) {
         // Bounds far outside any profile's hard limits: they only keep arithmetic on the figures finite.
         if let bolus {
             guard bolus.doseMgPerKg.isFinite, bolus.doseMgPerKg > 0, bolus.doseMgPerKg <= 1000 else {
@@ -135,15 +135,15 @@ public enum RequestValidation {
         }
     }
 
-    private static func requireStaff(_ value: String, field: String) throws(Problem) {
+    private static func requireStaff(_ value: String, field: String) throws(DomainError) {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 128 else {
-            throw Problem(status: 422, code: "request.missingField", title: "\(field) missing",
+            throw DomainError(.invalid, code: "request.missingField", title: "\(field) missing",
                           detail: "\(field) must name who it is (1–128 characters).", field: field)
         }
     }
 
-    private static func implausible(_ field: String, _ detail: String, code: String = "observation.implausible") -> Problem {
-        Problem(status: 422, code: code, title: "Implausible value", detail: detail, field: field)
+    private static func implausible(_ field: String, _ detail: String, code: String = "observation.implausible") -> DomainError {
+        DomainError(.invalid, code: code, title: "Implausible value", detail: detail, field: field)
     }
 }

@@ -18,12 +18,28 @@ extension Problem {
 }
 
 extension Problem {
+    /// The problem for a refusal of the core or the store: its kind decides the status.
+    init(_ refusal: DomainError) {
+        let status = switch refusal.kind {
+        case .invalid: 422
+        case .conflict: 409
+        case .notFound: 404
+        case .unavailable: 503
+        }
+        self.init(status: status, code: refusal.code, title: refusal.title, detail: refusal.detail, field: refusal.field,
+                  limits: refusal.limits)
+    }
+}
+
+extension Problem {
     /// A problem for any error a route can throw: problems pass through; body, JSON and framework errors become
     /// clear 4xx problems; anything else is a 500 that says the request was not stored.
     static func from(_ error: any Error) -> Problem {
         switch error {
         case let problem as Problem:
             return problem
+        case let refusal as DomainError:
+            return Problem(refusal)
         case let early as RequestValidation.ObservationBeforeStart:
             return Problem(status: 422, code: "observation.beforeStart", title: "Observation before the session started",
                            detail: "observedAt \(WireJSON.formatTimestamp(early.observedAt)) is before the session started (\(WireJSON.formatTimestamp(early.startedAt))); an observation from before the start belongs in the start's baseline. Check the station's clock.",

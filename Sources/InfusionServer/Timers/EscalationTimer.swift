@@ -22,17 +22,24 @@ public struct EscalationTimer: Service {
         await runPeriodically(every: interval, startingNow: true) { _ = await self.tick() }
     }
 
-    /// One look at every unresolved alert; returns the alerts it escalated.
+    /// One look at every unresolved alert, oldest first; returns the alerts it escalated.
     @discardableResult
     public func tick() async -> [Alert] {
         let now = state.clock()
         let ruleSet = state.ruleSet
         do {
+            var due: [(alertId: Int64, sessionId: UUID)] = []
+            for snapshot in try await state.store.openSnapshots() {
+                let profile = ruleSet.profiles[snapshot.session.drug]
+                for tracked in snapshot.alerts where try SessionStep.run(
+                    .escalationTick(alertId: tracked.alert.id), snapshot: snapshot, profile: profile, ruleSetHash: ruleSet.hash,
+                    actor: .daemon, now: now) != nil {
+                    due.append((tracked.alert.id, snapshot.session.id))
+                }
+            }
             var escalated: [Alert] = []
-            for (alert, drug, history) in try await state.store.unresolvedAlertsWithHistory() {
-                let spec = ruleSet.profiles[drug]?.resolvedEscalation ?? .standard
-                guard AlertPolicy.escalation(for: alert, history: history, spec: spec, now: now) != nil else { continue }
-                guard let updated = try await state.store.escalate(alertId: alert.id, profiles: ruleSet, now: now) else { continue }
+            for (alertId, _) in due.sorted(by: { $0.alertId < $1.alertId }) {
+                guard let updated = try await state.store.escalate(alertId: alertId, profiles: ruleSet, now: now) else { continue }
                 escalated.append(updated)
                 logger.notice("alert escalated", metadata: [
                     "infusion.alert.id": "\(updated.id)", "infusion.session.id": "\(updated.sessionId)",

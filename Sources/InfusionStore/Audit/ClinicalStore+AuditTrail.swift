@@ -46,7 +46,7 @@ extension ClinicalStore {
         try await writer.read { db in
             let size = Int64(try AuditTree.size(db))
             guard size1 >= 1, size1 <= size2, size2 <= size else {
-                throw Problem(status: 422, code: "audit.badTreeSize", title: "No such tree sizes",
+                throw DomainError(.invalid, code: "audit.badTreeSize", title: "No such tree sizes",
                               detail: "A consistency proof needs 1 ≤ from ≤ to ≤ \(size) (the records so far); got from=\(size1), to=\(size2).")
             }
             let proof = try AuditTree.consistencyProof(db, size1: UInt64(size1), size2: UInt64(size2))
@@ -61,7 +61,7 @@ extension ClinicalStore {
         try await writer.read { db in
             let size = Int64(try AuditTree.size(db))
             guard seq >= 1, seq <= treeSize, treeSize <= size else {
-                throw Problem(status: 422, code: "audit.badTreeSize", title: "No such record or tree size",
+                throw DomainError(.invalid, code: "audit.badTreeSize", title: "No such record or tree size",
                               detail: "An inclusion proof needs 1 ≤ seq ≤ size ≤ \(size) (the records so far); got seq=\(seq), size=\(treeSize).")
             }
             let bytes = try Data.fetchOne(db, sql: "SELECT record FROM audit_records WHERE seq = ?", arguments: [seq]) ?? Data()
@@ -97,7 +97,7 @@ extension ClinicalStore {
             let requestedTo = try Self.resolve(db, to, lower: false)
             let toSeq = min(requestedTo ?? (last + 1), last + 1)
             guard fromSeq <= toSeq else {
-                throw Problem(status: 422, code: "audit.emptyRange", title: "Nothing to export",
+                throw DomainError(.invalid, code: "audit.emptyRange", title: "Nothing to export",
                               detail: "No audit record lies between from=\(from?.description ?? "the start") and to=\(to?.description ?? "now") (the trail holds records 1…\(last)); widen the range.")
             }
             try AuditLog.append(db, action: "audit.export", actor: actor, entity: AuditEntity(type: "audit"), detail: [

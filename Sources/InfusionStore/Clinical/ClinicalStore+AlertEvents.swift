@@ -3,21 +3,14 @@ import GRDB
 import InfusionCore
 
 extension ClinicalStore {
-    /// Appends the alert event for an audited alert change, in the caller's transaction, so the stream and the
-    /// audit trail can never disagree about what happened to an alert.
-    func recordAlertEvent(_ db: Database, auditAction: String, alert: Alert, now: Date) throws {
-        let kind: AlertEventKind? = switch auditAction {
-        case "alert.raise": .raised
-        case "alert.escalate": .escalated
-        case "alert.acknowledge": .acknowledged
-        case "alert.resolve": .resolved
-        default: nil
-        }
-        guard let kind else { return }
-        try db.execute(
-            sql: "INSERT INTO alert_events (alert_id, session_id, kind, at, document) VALUES (?, ?, ?, ?, ?)",
-            arguments: [alert.id, alert.sessionId.uuidString, kind.rawValue, Rows.time(now), try Rows.json(alert)])
-        try enqueueAlertNotice(db, eventId: db.lastInsertedRowID, kind: kind, alert: alert, now: now)
+    /// Appends the alert event for an alert change, in the caller's transaction (with its audit record), so the
+    /// stream and the audit trail can never disagree about what happened to an alert; queues its hook notice.
+    func recordAlertEvent(_ db: Database, kind: AlertEventKind, alert: Alert, now: Date) throws -> AlertEvent {
+        try db.cachedStatement(sql: "INSERT INTO alert_events (alert_id, session_id, kind, at, document) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [alert.id, alert.sessionId.uuidString, kind.rawValue, Rows.time(now), try Rows.json(alert)])
+        let id = db.lastInsertedRowID
+        try enqueueAlertNotice(db, eventId: id, kind: kind, alert: alert, now: now)
+        return AlertEvent(id: id, kind: kind, at: now, alert: alert)
     }
 
     /// Alert events after `after` (an event id; 0 for all), oldest first, at most `limit`.
@@ -66,20 +59,11 @@ extension ClinicalStore {
     public func escalate(alertId: Int64, profiles: RuleSet, now: Date) async throws -> Alert? {
         try await committer.write { db in
             let alert = try self.loadAlert(db, id: alertId)
-            let session = try Self.loadSession(db, id: alert.sessionId)
-            guard let profile = profiles.profiles[session.drug] else { return nil }
-            let history = try Row.fetchAll(db, sql: "SELECT * FROM alert_events WHERE alert_id = ? ORDER BY id", arguments: [alertId])
-                .map(Self.alertEvent)
-            guard let step = AlertPolicy.escalation(for: alert, history: history, spec: profile.resolvedEscalation, now: now) else {
-                return nil
-            }
-            let next = AlertPolicy.applying(step, to: alert, now: now)
-            try db.execute(
-                sql: "UPDATE alerts SET priority = ?, state = ?, escalation_level = ?, updated_at = ? WHERE id = ?",
-                arguments: [next.priority.rawValue, next.state.rawValue, next.escalationLevel, Rows.time(now), alertId])
-            let updated = try self.loadAlert(db, id: alertId)
-            try self.auditAlert("alert.escalate", updated, session: session, actor: .daemon, db: db, now: now)
-            return updated
+            guard alert.state != .resolved else { return nil }
+            var staging = SnapshotCache.Staging()
+            defer { self.snapshots.merge(staging, db: db) }
+            return try self.step(.escalationTick(alertId: alertId), sessionId: alert.sessionId, ruleSet: profiles, actor: .daemon,
+                                 now: now, db: db, staging: &staging)?.alerts.first
         }
     }
 }

@@ -68,35 +68,6 @@ extension ClinicalStore {
         }
     }
 
-    /// The context the rules see for an observation, an action or a daemon check of `session` at `now`.
-    /// `current` is appended to the stored history (the action being applied, with its resulting state).
-    func ruleContext(
-        _ db: Database, session: Session, profile: RuleProfile, now: Date, observation: ObservationRequest? = nil,
-        otherSessionStop: SystemEvent? = nil, current: SessionHistory.Entry? = nil
-    ) throws -> RuleContext {
-        // Only a monitor-feed reading can wait for artefact confirmation, so only then are the window's plain
-        // observations worth reading.
-        let window = profile.rules.compactMap(\.confirmWithinSeconds).max()
-        let since = observation.flatMap { observation in
-            observation.feedId == nil ? nil : window.map { observation.observedAt.addingTimeInterval(-$0) }
-        }
-        var history = try sessionHistory(db, session: session, observedSince: since)
-        if let current { history = history.appending(current) }
-        return RuleContext(session: session, at: now, observation: observation, otherSessionStop: otherSessionStop,
-                           history: history, pharmacokinetics: profile.resolvedPharmacokinetics)
-    }
-
-    /// The profile's rules evaluated right after an action, with the action (and the state it leaves) as the last
-    /// entry of the history, so a new rate or bolus counts at once.
-    func ruleDecisions(_ db: Database, afterAction request: ActionRequest, session: Session, profile: RuleProfile, now: Date) throws -> [Decision] {
-        let last = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM events WHERE session_id = ?",
-                                      arguments: [session.id.uuidString]) ?? 0
-        let entry = SessionHistory.Entry(sequence: last + 1, recordedAt: now, occurredAt: now, stateAfter: session.state,
-                                         payload: .action(request))
-        let context = try ruleContext(db, session: session, profile: profile, now: now, current: entry)
-        return RuleEngine.evaluate(profile.rules, context: context)
-    }
-
     /// The delivered dose and predicted plasma level of a session at `now`, computed from its events.
     func doseAndPrediction(_ db: Database, session: Session, ruleSet: RuleSet, now: Date) throws -> (DeliveredDose?, PlasmaPrediction?) {
         let settings = ruleSet.profiles[session.drug]?.resolvedPharmacokinetics ?? .standard(for: session.drug)

@@ -83,68 +83,8 @@ extension ClinicalStore {
     /// for something new (an alert not yet raised at that priority, or a pause), records a `timer` event with its
     /// decisions, alert changes and audit records. Returns nil when nothing new was needed.
     ///
-    /// The check is repeated inside the transaction, so an observation that arrived meanwhile is taken into account.
+    /// The check runs on the writer's snapshot, so an observation that arrived meanwhile is taken into account.
     public func recordScheduleCheck(sessionId: UUID, ruleSet: RuleSet, now: Date) async throws -> EventResponse? {
-        try await committer.write { db in
-            let session = try Self.loadSession(db, id: sessionId)
-            guard session.state.isOpen, let profile = ruleSet.profiles[session.drug] else { return nil }
-            let spec = profile.resolvedSchedule
-            let history = try self.scheduleHistory(db, session: session)
-            let decisions = ScheduleRules.timerDecisions(session: session, history: history, spec: spec, now: now)
-            guard !decisions.isEmpty else { return nil }
-            let next = SessionMachine.apply(decisions, to: session)
-            let changes = AlertPolicy.changes(for: decisions, unresolved: try self.unresolvedAlerts(db, sessionId: session.id))
-            guard !changes.isEmpty || next.state != session.state else { return nil }
-
-            let silent = ScheduleRules.silentFeeds(history: history, spec: spec, now: now)
-            let body = ScheduleCheck(status: ObservationSchedule.status(history: history, spec: spec, now: now), silentFeeds: silent)
-            let event = try self.nextEvent(db, id: UUID(), session: session, kind: .timer, occurredAt: now,
-                                           recordedBy: AuditActor.daemon.person ?? "infusiond", body: body, now: now)
-            try AuditLog.append(db, action: "schedule.check", actor: .daemon, entity: Self.entity(session), detail: [
-                "eventId": .string(event.id.uuidString), "sequence": .number(Double(event.sequence)),
-                "nextDueAt": body.status.nextDueAt.map { .string(WireJSON.formatTimestamp($0)) } ?? .null,
-                "decisions": .array(decisions.map { .string("\($0.ruleId):\($0.action.rawValue):\($0.priority.rawValue)") }),
-            ], at: now)
-            let alerts = try self.record(decisions, event: event, session: next, ruleSetHash: ruleSet.hash, actor: .daemon, db: db, now: now)
-            try self.save(next, previous: session, actor: .daemon, db: db, now: now)
-            let response = EventResponse(event: event, decisions: decisions, session: next, alerts: alerts)
-            try self.insert(event, response: response, db: db)
-            return response
-        }
-    }
-
-    /// Resolves the session's alerts whose condition this observation shows to be clear (CLINICAL §7): rules it
-    /// proves false, an overdue observation now made (L20), station feeds heard from again (L21). Latched alerts stay.
-    func resolveClearedAlerts(
-        _ db: Database, session: Session, observation: ObservationRequest, decisions: [Decision], ruleSet: RuleSet,
-        actor: AuditActor, now: Date
-    ) throws -> [Alert] {
-        let unresolved = try unresolvedAlerts(db, sessionId: session.id).filter { !$0.latched }
-        guard !unresolved.isEmpty, let profile = ruleSet.profiles[session.drug] else { return [] }
-        var cleared = RuleEngine.clearedRuleIds(
-            profile.rules, context: RuleContext(session: session, at: now, observation: observation), decisions: decisions)
-        let scheduleRules: Set<String> = [ScheduleRules.overdueRuleId, ScheduleRules.staleFeedRuleId]
-        if unresolved.contains(where: { scheduleRules.contains($0.ruleId) }) {
-            var history = try scheduleHistory(db, session: session)
-            history.record(observation)
-            let spec = profile.resolvedSchedule
-            if ScheduleRules.overdue(history: history, spec: spec, now: now) == nil { cleared.insert(ScheduleRules.overdueRuleId) }
-            if ScheduleRules.staleFeeds(history: history, spec: spec, now: now) == nil { cleared.insert(ScheduleRules.staleFeedRuleId) }
-        }
-        return try AlertPolicy.resolutions(unresolved: unresolved, cleared: cleared, fired: Set(decisions.map(\.ruleId))).map { alert in
-            try db.execute(sql: "UPDATE alerts SET state = 'resolved', resolved_at = ?, updated_at = ? WHERE id = ?",
-                           arguments: [Rows.time(now), Rows.time(now), alert.id])
-            let resolved = try loadAlert(db, id: alert.id)
-            try auditAlert("alert.resolve", resolved, session: session, actor: actor, db: db, now: now)
-            return resolved
-        }
-    }
-
-    /// The schedule's decisions on an action: L22 for a `close` before the post-infusion window ends (refused
-    /// unless overridden).
-    func scheduleDecisions(_ db: Database, session: Session, request: ActionRequest, ruleSet: RuleSet, now: Date) throws -> [Decision] {
-        guard request.action == .close, let profile = ruleSet.profiles[session.drug] else { return [] }
-        let history = try scheduleHistory(db, session: session)
-        return try ScheduleRules.closeCheck(request, history: history, spec: profile.resolvedSchedule, now: now)
+        try await commit(.scheduleTick(eventId: UUID()), sessionId: sessionId, ruleSet: ruleSet, actor: .daemon, now: now)?.response
     }
 }

@@ -11,6 +11,8 @@ public final class ClinicalStore: Sendable {
     /// The hooks that are configured: only their notices are queued in the hook outbox, so a daemon without hooks
     /// keeps no queue at all.
     public let notifiedHooks: Set<HookName>
+    /// The open sessions' snapshots, owned by the writer.
+    let snapshots = SnapshotCache()
 
     public init(database: ClinicalDatabase, maxBatchSize: Int = 256, notifiedHooks: Set<HookName> = [],
                 onCommit: @escaping @Sendable (_ batchSize: Int, _ duration: Duration) -> Void = { _, _ in }) {
@@ -25,29 +27,10 @@ public final class ClinicalStore: Sendable {
 
     /// Starts a session: checks the start request against the profile and records the start.
     public func startSession(_ request: StartSessionRequest, ruleSet: RuleSet, actor: AuditActor, now: Date) async throws -> Session {
-        let profile = try ruleSet.profile(for: request.drug)
-        let (session, decisions) = try SessionFactory.start(request, profile: profile, ruleSetHash: ruleSet.hash, id: UUID(), now: now)
-        return try await committer.write { db in
-            try db.execute(
-                sql: "INSERT INTO sessions (id, patient_id, drug, state, started_at, updated_at, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [session.id.uuidString, session.patientId, session.drug.rawValue, session.state.rawValue,
-                            Rows.time(now), Rows.time(now), ruleSet.hash, try Rows.json(session)])
-            let entity = AuditEntity(type: "session", id: session.id.uuidString, patientId: session.patientId)
-            try AuditLog.append(db, action: "session.start", actor: actor, entity: entity, detail: [
-                "drug": .string(session.drug.rawValue), "dosingWeight": .string(session.dosingWeight.rawValue),
-                "dosingWeightKg": .number(session.dosingWeightKg), "ruleSetHash": .string(ruleSet.hash),
-                "override": session.override.map { ["by": .string($0.by), "reason": .string($0.reason)] } ?? .null,
-                "flags": try session.flags.map { try WireJSON.decoder().decode(JSONValue.self, from: WireJSON.encode($0)) } ?? .null,
-                "contraindicationOverride": request.contraindicationOverride.map {
-                    ["by": .string($0.by), "reason": .string($0.reason)]
-                } ?? .null,
-            ], at: now)
-            let event = try self.nextEvent(db, id: UUID(), session: session, kind: .start, occurredAt: now,
-                                           recordedBy: request.recordedBy, body: request, now: now)
-            let alerts = try self.record(decisions, event: event, session: session, ruleSetHash: ruleSet.hash, actor: actor, db: db, now: now)
-            try self.insert(event, response: EventResponse(event: event, decisions: decisions, session: session, alerts: alerts), db: db)
-            return session
-        }
+        let id = UUID()
+        let recorded = try await commit(.start(request, sessionId: id, eventId: UUID()), sessionId: id, ruleSet: ruleSet, actor: actor, now: now)
+        guard let session = recorded?.response?.session else { throw StoredRecordUnreadable(what: "the start of session \(id) recorded no event") }
+        return session
     }
 
     /// Sessions by state: `open` (default), `closed` or `all`, newest first.
@@ -100,21 +83,10 @@ public final class ClinicalStore: Sendable {
 
     static func loadSession(_ db: Database, id: UUID) throws -> Session {
         guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT document FROM sessions WHERE id = ?"), arguments: [id.uuidString]) else {
-            throw Problem(status: 404, code: "session.notFound", title: "No such session",
-                          detail: "There is no session \(id.uuidString); list sessions with GET /v1/sessions?state=all.")
+            throw DomainError(.notFound, code: "session.notFound", title: "No such session",
+                              detail: "There is no session \(id.uuidString); list sessions with GET /v1/sessions?state=all.")
         }
         return try Rows.session(row)
-    }
-
-    func save(_ session: Session, previous: Session, actor: AuditActor, db: Database, now: Date) throws {
-        try db.cachedStatement(sql: "UPDATE sessions SET state = ?, updated_at = ?, document = ? WHERE id = ?").execute(
-            arguments: [session.state.rawValue, Rows.time(now), try Rows.json(session), session.id.uuidString])
-        if session.state != previous.state {
-            let record = try AuditLog.append(db, action: "session.state", actor: actor, entity: Self.entity(session), detail: [
-                "from": .string(previous.state.rawValue), "to": .string(session.state.rawValue),
-            ], at: now)
-            try enqueueStopNotice(db, stateRecord: record, session: session, previous: previous, actor: actor, now: now)
-        }
     }
 
     static func entity(_ session: Session) -> AuditEntity {
@@ -122,17 +94,6 @@ public final class ClinicalStore: Sendable {
     }
 
     // MARK: Events
-
-    func nextEvent(
-        _ db: Database, id: UUID, session: Session, kind: ClinicalEventKind, occurredAt: Date, recordedBy: String,
-        body: some Encodable, now: Date
-    ) throws -> ClinicalEvent {
-        let sequence = (try Int64.fetchOne(try db.cachedStatement(sql: "SELECT MAX(sequence) FROM events WHERE session_id = ?"),
-                                           arguments: [session.id.uuidString]) ?? 0) + 1
-        let bodyJSON = try WireJSON.decoder().decode(JSONValue.self, from: try WireJSON.encode(body))
-        return ClinicalEvent(id: id, sessionId: session.id, sequence: sequence, kind: kind, recordedAt: now,
-                             occurredAt: occurredAt, recordedBy: recordedBy, body: bodyJSON)
-    }
 
     /// Stores the event with its answer and returns the answer's JSON text (kept for idempotent retries).
     @discardableResult
@@ -153,9 +114,9 @@ public final class ClinicalStore: Sendable {
                                          arguments: [eventId.uuidString]) else { return nil }
         let canonical = try Rows.json(try WireJSON.decoder().decode(JSONValue.self, from: try WireJSON.encode(body)))
         guard row["session_id"] == sessionId.uuidString, row["body"] == canonical else {
-            throw Problem(status: 409, code: "event.conflict", title: "Event id already used",
-                          detail: "Event \(eventId.uuidString) was already recorded with a different body; a retry must repeat the original exactly, and a new observation needs a new eventId.",
-                          field: "eventId")
+            throw DomainError(.conflict, code: "event.conflict", title: "Event id already used",
+                              detail: "Event \(eventId.uuidString) was already recorded with a different body; a retry must repeat the original exactly, and a new observation needs a new eventId.",
+                              field: "eventId")
         }
         let json: String = row["response"]
         return StoredAnswer(response: try Rows.decode(EventResponse.self, json), replayed: true, json: json)

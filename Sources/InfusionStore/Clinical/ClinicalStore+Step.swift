@@ -1,0 +1,162 @@
+import Foundation
+import GRDB
+import InfusionCore
+
+/// What the store recorded for one step: the event's answer (when the step appended an event) and every alert as
+/// it stands after the change, in the order they changed.
+public struct RecordedStep: Sendable {
+    public var response: EventResponse?
+    public var alerts: [Alert]
+    /// The answer's JSON text exactly as stored (for idempotent retries and to answer without encoding again).
+    public var json: String?
+}
+
+extension ClinicalStore {
+    /// Runs `trigger` through ``SessionStep`` on the session's snapshot inside the writer and records what it
+    /// decided, all in one transaction; returns nil when a daemon check found nothing new (nothing is written).
+    public func commit(
+        _ trigger: StepTrigger, sessionId: UUID, ruleSet: RuleSet?, actor: AuditActor, now: Date
+    ) async throws -> RecordedStep? {
+        try await committer.write { db in
+            var staging = SnapshotCache.Staging()
+            defer { self.snapshots.merge(staging, db: db) }
+            return try self.step(trigger, sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now, db: db, staging: &staging)
+        }
+    }
+
+    /// One step and its X01 hand-over, recorded in the caller's transaction.
+    func step(
+        _ trigger: StepTrigger, sessionId: UUID, ruleSet: RuleSet?, actor: AuditActor, now: Date, db: Database,
+        staging: inout SnapshotCache.Staging
+    ) throws -> RecordedStep? {
+        var current: SessionSnapshot?
+        if trigger.startRequest == nil {
+            current = try snapshot(db, id: sessionId, staging: &staging)
+        }
+        guard let drug = current?.session.drug ?? trigger.startRequest?.drug else { return nil }
+        let profile = ruleSet?.profiles[drug]
+        let hash = ruleSet?.hash ?? current?.session.ruleSetHash ?? ""
+        let outcome: StepOutcome?
+        do {
+            outcome = try SessionStep.run(trigger, snapshot: current, profile: profile, ruleSetHash: hash, actor: actor, now: now)
+        } catch let notHeld as SessionStep.HistoryNotHeld {
+            // A reading far older than the latest: read the older observations its window needs, then decide.
+            let widened = try loadSnapshot(db, id: sessionId, observedSince: notHeld.observedSince)
+            staging.changed[sessionId] = widened
+            current = widened
+            outcome = try SessionStep.run(trigger, snapshot: widened, profile: profile, ruleSetHash: hash, actor: actor, now: now)
+        }
+        guard let outcome else { return nil }
+        let recorded = try record(outcome, ruleSetHash: hash, db: db, now: now)
+        let before = current ?? SessionSnapshot.started(outcome.session)
+        staging.changed[outcome.session.id] = before.folding(outcome, alertEvents: recorded.alertEvents)
+
+        if let stop = outcome.otherSessionStop {
+            let others = try String.fetchAll(
+                db, sql: "SELECT id FROM sessions WHERE patient_id = ? AND id != ? AND \(OpenStateFilters.sessions)",
+                arguments: [outcome.session.patientId, outcome.session.id.uuidString])
+                .map { try self.snapshot(db, id: try Self.sessionId($0), staging: &staging).session }
+            for other in outcome.crossSessionTargets(among: others) {
+                _ = try step(.otherSessionStopped(stop, eventId: UUID()), sessionId: other.id, ruleSet: ruleSet, actor: .daemon,
+                             now: now, db: db, staging: &staging)
+            }
+        }
+        return RecordedStep(response: recorded.response, alerts: recorded.alerts, json: recorded.json)
+    }
+
+    /// Writes an outcome: the lead audit record, the decisions, the alert changes (each with its audit record,
+    /// alert event and hook notice), the session and its state change, and the event with its answer.
+    private func record(
+        _ outcome: StepOutcome, ruleSetHash: String, db: Database, now: Date
+    ) throws -> (response: EventResponse?, alerts: [Alert], alertEvents: [AlertEvent], json: String?) {
+        let session = outcome.session
+        if outcome.previous == nil {
+            try db.cachedStatement(
+                sql: "INSERT INTO sessions (id, patient_id, drug, state, started_at, updated_at, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [session.id.uuidString, session.patientId, session.drug.rawValue, session.state.rawValue,
+                                  Rows.time(now), Rows.time(now), ruleSetHash, try Rows.json(session)])
+        }
+        if let lead = outcome.leadAudit { try append(lead, db: db, now: now) }
+        var decisionIds: [String: Int64] = [:]
+        if let event = outcome.event {
+            for decision in outcome.decisions {
+                try db.cachedStatement(
+                    sql: "INSERT INTO decisions (session_id, event_id, decided_at, rule_id, action, priority, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                ).execute(arguments: [session.id.uuidString, event.id.uuidString, Rows.time(now), decision.ruleId,
+                                      decision.action.rawValue, decision.priority.rawValue, ruleSetHash, try Rows.json(decision)])
+                decisionIds[decision.ruleId] = db.lastInsertedRowID
+                try append(AuditFacts.decision(decision, eventId: event.id, ruleSetHash: ruleSetHash, session: session), db: db, now: now)
+            }
+        }
+        var assigned: [Int64: Int64] = [:]
+        var alerts: [Alert] = []
+        var alertEvents: [AlertEvent] = []
+        for var change in outcome.alertChanges {
+            if change.kind == .raised {
+                let alert = change.alert
+                try db.cachedStatement(
+                    sql: "INSERT INTO alerts (session_id, rule_id, priority, state, latched, reason, guidance, raised_at, updated_at, decision_id) VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)"
+                ).execute(arguments: [session.id.uuidString, alert.ruleId, alert.priority.rawValue, alert.latched, alert.reason,
+                                      alert.guidance, Rows.time(alert.raisedAt), Rows.time(alert.updatedAt),
+                                      change.decisionRuleId.flatMap { decisionIds[$0] }])
+                assigned[alert.id] = db.lastInsertedRowID
+                change.alert.id = db.lastInsertedRowID
+            } else {
+                change.alert.id = assigned[change.alert.id] ?? change.alert.id
+                let alert = change.alert
+                let decisionId = change.decisionRuleId.flatMap { decisionIds[$0] }
+                try db.cachedStatement(sql: """
+                    UPDATE alerts SET priority = ?, state = ?, latched = ?, reason = ?, guidance = ?, updated_at = ?,
+                        acknowledged_by = ?, acknowledged_at = ?, note = ?, resolved_at = ?, escalation_level = ?,
+                        decision_id = COALESCE(?, decision_id)
+                    WHERE id = ?
+                    """).execute(arguments: [
+                        alert.priority.rawValue, alert.state.rawValue, alert.latched, alert.reason, alert.guidance,
+                        Rows.time(alert.updatedAt), alert.acknowledgedBy, alert.acknowledgedAt.map(Rows.time), alert.note,
+                        alert.resolvedAt.map(Rows.time), alert.escalationLevel, decisionId, alert.id])
+            }
+            try append(AuditFacts.alert(change, patientId: session.patientId), db: db, now: now)
+            alertEvents.append(try recordAlertEvent(db, kind: change.kind, alert: change.alert, now: now))
+            alerts.append(change.alert)
+        }
+        if let previous = outcome.previous, outcome.event != nil {
+            try db.cachedStatement(sql: "UPDATE sessions SET state = ?, updated_at = ?, document = ? WHERE id = ?").execute(
+                arguments: [session.state.rawValue, Rows.time(now), try Rows.json(session), session.id.uuidString])
+            if outcome.stateChanged {
+                let record = try append(AuditFacts.sessionState(from: previous, to: session, actor: outcome.actor), db: db, now: now)
+                try enqueueStopNotice(db, stateRecord: record, session: session, previous: previous, actor: outcome.actor, now: now)
+            }
+        }
+        guard let stepEvent = outcome.event else { return (nil, alerts, alertEvents, nil) }
+        let event = ClinicalEvent(id: stepEvent.id, sessionId: stepEvent.sessionId, sequence: stepEvent.sequence, kind: stepEvent.kind,
+                                  recordedAt: stepEvent.recordedAt, occurredAt: stepEvent.occurredAt, recordedBy: stepEvent.recordedBy,
+                                  body: try Self.bodyJSON(stepEvent.body))
+        let response = EventResponse(event: event, decisions: outcome.decisions, session: session, alerts: alerts)
+        let json = try insert(event, response: response, db: db)
+        return (response, alerts, alertEvents, json)
+    }
+
+    @discardableResult
+    private func append(_ fact: AuditFact, db: Database, now: Date) throws -> AuditEntry {
+        try AuditLog.append(db, action: fact.action, actor: fact.actor, entity: fact.entity, detail: fact.detail, at: now)
+    }
+
+    static func bodyJSON(_ body: StepEvent.Body) throws -> JSONValue {
+        let data = switch body {
+        case .start(let request): try WireJSON.encode(request)
+        case .observation(let request): try WireJSON.encode(request)
+        case .action(let request): try WireJSON.encode(request)
+        case .scheduleCheck(let check): try WireJSON.encode(check)
+        case .system(let event): try WireJSON.encode(event)
+        }
+        return try WireJSON.decoder().decode(JSONValue.self, from: data)
+    }
+}
+
+extension SessionSnapshot {
+    /// The snapshot of a session that is only now starting: nothing recorded yet.
+    static func started(_ session: Session) -> SessionSnapshot {
+        SessionSnapshot(session: session, lastSequence: 0, ruleEntries: [], recentObservations: [], recentObservationsSince: .distantPast,
+                        schedule: ScheduleHistory(sessionId: session.id, drug: session.drug, startedAt: session.startedAt), alerts: [])
+    }
+}
