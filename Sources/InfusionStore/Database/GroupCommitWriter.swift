@@ -9,6 +9,10 @@ import Synchronization
 ///
 /// A request that throws rolls back only its own savepoint; the others in the batch still commit. If the commit
 /// itself fails, every request of the batch is retried alone, so one bad request cannot sink the rest.
+///
+/// Writes can be closed (``refuseWrites(_:)``, when the database failed its integrity check): from then on every
+/// request, queued or new, fails with ``WritesRefused`` without touching the database, except the few marked
+/// `evenWhenRefused` (the record of why writes were closed).
 public final class GroupCommitWriter: Sendable {
     /// The most requests one transaction takes; bounds the latency a request can add to its batch-mates.
     public let maxBatchSize: Int
@@ -19,15 +23,18 @@ public final class GroupCommitWriter: Sendable {
     private struct State {
         var pending: [Job] = []
         var draining = false
+        var refusal: WritesRefused?
     }
 
     /// One caller's work and how to answer it.
     private final class Job: @unchecked Sendable {
         let run: (Database) -> Void
         let finish: (Result<Void, any Error>) -> Void
-        init(run: @escaping (Database) -> Void, finish: @escaping (Result<Void, any Error>) -> Void) {
+        let evenWhenRefused: Bool
+        init(run: @escaping (Database) -> Void, finish: @escaping (Result<Void, any Error>) -> Void, evenWhenRefused: Bool) {
             self.run = run
             self.finish = finish
+            self.evenWhenRefused = evenWhenRefused
         }
     }
 
@@ -39,9 +46,23 @@ public final class GroupCommitWriter: Sendable {
         self.onCommit = onCommit
     }
 
+    /// Closes writes for good (until the process restarts): every later request, and every one still queued, fails
+    /// with `refusal`. The first refusal stays.
+    public func refuseWrites(_ refusal: WritesRefused) {
+        state.withLock { state in
+            if state.refusal == nil { state.refusal = refusal }
+        }
+    }
+
+    /// Why writes are closed, or nil while they are accepted.
+    public var refusal: WritesRefused? { state.withLock { $0.refusal } }
+
     /// Runs `body` in the next group transaction and returns its result once that transaction has committed.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+    /// - Parameter evenWhenRefused: Run it even after writes were closed: only for the record of why they were.
+    /// - Throws: ``WritesRefused`` once writes are closed; otherwise what `body` or the commit threw.
+    public func write<T: Sendable>(evenWhenRefused: Bool = false, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if !evenWhenRefused, let refusal { throw refusal }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             // The job's outcome is kept until the batch commits, then handed to the caller.
             let outcome = Mutex<Result<T, any Error>?>(nil)
             let job = Job(
@@ -65,7 +86,8 @@ public final class GroupCommitWriter: Sendable {
                         let result = outcome.withLock { $0 } ?? .failure(DatabaseError(message: "write job did not run"))
                         continuation.resume(with: result)
                     }
-                })
+                },
+                evenWhenRefused: evenWhenRefused)
             let startDrain = state.withLock { state -> Bool in
                 state.pending.append(job)
                 if state.draining { return false }
@@ -80,14 +102,22 @@ public final class GroupCommitWriter: Sendable {
 
     private func drain() async {
         while true {
-            let batch = state.withLock { state -> [Job] in
+            let taken = state.withLock { state -> (run: [Job], refused: [Job], refusal: WritesRefused?)? in
                 let batch = Array(state.pending.prefix(maxBatchSize))
                 state.pending.removeFirst(batch.count)
-                if batch.isEmpty { state.draining = false }
-                return batch
+                if batch.isEmpty {
+                    state.draining = false
+                    return nil
+                }
+                // Requests queued before writes closed are refused too: nothing but the exempt commits after the close.
+                guard let refusal = state.refusal else { return (batch, [], nil) }
+                return (batch.filter(\.evenWhenRefused), batch.filter { !$0.evenWhenRefused }, refusal)
             }
-            if batch.isEmpty { return }
-            await commit(batch)
+            guard let taken else { return }
+            if let refusal = taken.refusal {
+                for job in taken.refused { job.finish(.failure(refusal)) }
+            }
+            if !taken.run.isEmpty { await commit(taken.run) }
         }
     }
 
@@ -108,6 +138,28 @@ public final class GroupCommitWriter: Sendable {
             for job in batch { await commit([job]) }
         } catch {
             for job in batch { job.finish(.failure(error)) }
+        }
+    }
+}
+
+/// Writes are closed: the store stores nothing more until the daemon restarts on a sound database. Reads still
+/// work. Each request that would write fails with this instead of touching the database.
+public struct WritesRefused: Error, Sendable, CustomStringConvertible {
+    /// Why writes were closed.
+    public enum Reason: Sendable {
+        /// The database failed its integrity check; the error says what SQLite found and how to restore.
+        case damaged(DatabaseDamagedError)
+    }
+
+    public var reason: Reason
+
+    public init(_ reason: Reason) {
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .damaged(let damage): "writes are refused: \(damage)"
         }
     }
 }
