@@ -314,6 +314,8 @@ final class ScenarioRecorder {
     /// or the wording, so the golden files survive a change of error type and of message text.
     static func refusal(_ error: any Error) -> JSONValue {
         switch error {
+        case let domain as DomainError:
+            return .object(["code": .string(domain.code), "field": domain.field.map(JSONValue.string) ?? .null])
         case let problem as Problem:
             return .object(["code": .string(problem.code), "field": problem.field.map(JSONValue.string) ?? .null])
         case is RequestValidation.ObservationBeforeStart:
