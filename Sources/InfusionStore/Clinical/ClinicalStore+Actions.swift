@@ -7,15 +7,14 @@ extension ClinicalStore {
     public func recordAction(
         sessionId: UUID, request: ActionRequest, ruleSet: RuleSet, actor: AuditActor, now: Date
     ) async throws -> (response: EventResponse, replayed: Bool) {
-        try await committer.write { db in
+        let body = try EncodedBody(request)
+        return try await committer.write { db in
             let eventId = request.eventId ?? UUID()
-            if request.eventId != nil, let original = try self.replay(db, eventId: eventId, sessionId: sessionId, body: request) {
+            if request.eventId != nil, let original = try self.replay(db, eventId: eventId, sessionId: sessionId, body: body) {
                 return (original.response, true)
             }
-            var staging = SnapshotCache.Staging()
-            defer { self.snapshots.merge(staging, db: db) }
-            guard let response = try self.step(.action(request, eventId: eventId), sessionId: sessionId, ruleSet: ruleSet, actor: actor,
-                                               now: now, db: db, staging: &staging)?.response
+            guard let response = try self.runStep(.action(request, eventId: eventId), sessionId: sessionId, ruleSet: ruleSet, actor: actor,
+                                               now: now, db: db, body: body)?.response
             else { throw StoredRecordUnreadable(what: "action \(eventId) recorded no event") }
             return (response, false)
         }
@@ -49,11 +48,9 @@ extension ClinicalStore {
         try await committer.write { db in
             let alert = try self.loadAlert(db, id: alertId)
             if alert.state == .resolved { throw SessionStep.alertResolved(alert) }
-            var staging = SnapshotCache.Staging()
-            defer { self.snapshots.merge(staging, db: db) }
             // Acknowledging changes no session and needs no rule set.
-            guard let recorded = try self.step(.acknowledge(alertId: alertId, request), sessionId: alert.sessionId, ruleSet: nil,
-                                               actor: actor, now: now, db: db, staging: &staging),
+            guard let recorded = try self.runStep(.acknowledge(alertId: alertId, request), sessionId: alert.sessionId, ruleSet: nil,
+                                               actor: actor, now: now, db: db),
                   let updated = recorded.alerts.first
             else { throw StoredRecordUnreadable(what: "acknowledging alert \(alertId) recorded nothing") }
             return updated

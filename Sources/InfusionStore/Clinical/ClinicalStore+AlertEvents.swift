@@ -60,10 +60,8 @@ extension ClinicalStore {
         try await committer.write { db in
             let alert = try self.loadAlert(db, id: alertId)
             guard alert.state != .resolved else { return nil }
-            var staging = SnapshotCache.Staging()
-            defer { self.snapshots.merge(staging, db: db) }
-            return try self.step(.escalationTick(alertId: alertId), sessionId: alert.sessionId, ruleSet: profiles, actor: .daemon,
-                                 now: now, db: db, staging: &staging)?.alerts.first
+            return try self.runStep(.escalationTick(alertId: alertId), sessionId: alert.sessionId, ruleSet: profiles, actor: .daemon,
+                                 now: now, db: db)?.alerts.first
         }
     }
 }

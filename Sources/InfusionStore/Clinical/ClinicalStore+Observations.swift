@@ -16,14 +16,14 @@ extension ClinicalStore {
     public func recordObservationAnswer(
         sessionId: UUID, request: ObservationRequest, ruleSet: RuleSet, actor: AuditActor, now: Date
     ) async throws -> StoredAnswer {
-        try await committer.write { db in
-            if let original = try self.replay(db, eventId: request.eventId, sessionId: sessionId, body: request) {
+        // Encoded before the transaction, so the writer spends its time only on what must be serial.
+        let body = try EncodedBody(request)
+        return try await committer.write { db in
+            if let original = try self.replay(db, eventId: request.eventId, sessionId: sessionId, body: body) {
                 return original
             }
-            var staging = SnapshotCache.Staging()
-            defer { self.snapshots.merge(staging, db: db) }
-            guard let recorded = try self.step(.observation(request), sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now,
-                                               db: db, staging: &staging),
+            guard let recorded = try self.runStep(.observation(request), sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now,
+                                               db: db, body: body),
                   let response = recorded.response, let json = recorded.json
             else { throw StoredRecordUnreadable(what: "observation \(request.eventId) recorded no event") }
             return StoredAnswer(response: response, replayed: false, json: json)

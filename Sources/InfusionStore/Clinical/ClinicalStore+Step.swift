@@ -15,19 +15,28 @@ extension ClinicalStore {
     /// Runs `trigger` through ``SessionStep`` on the session's snapshot inside the writer and records what it
     /// decided, all in one transaction; returns nil when a daemon check found nothing new (nothing is written).
     public func commit(
-        _ trigger: StepTrigger, sessionId: UUID, ruleSet: RuleSet?, actor: AuditActor, now: Date
+        _ trigger: StepTrigger, sessionId: UUID, ruleSet: RuleSet?, actor: AuditActor, now: Date, body: EncodedBody? = nil
     ) async throws -> RecordedStep? {
         try await committer.write { db in
-            var staging = SnapshotCache.Staging()
-            defer { self.snapshots.merge(staging, db: db) }
-            return try self.step(trigger, sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now, db: db, staging: &staging)
+            try self.runStep(trigger, sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now, db: db, body: body)
         }
+    }
+
+    /// One step in a write job: the snapshots it changed stay with the job, and join the transaction only if the
+    /// job's savepoint is released (a refusal rolls it back, and with it anything half-recorded).
+    func runStep(
+        _ trigger: StepTrigger, sessionId: UUID, ruleSet: RuleSet?, actor: AuditActor, now: Date, db: Database, body: EncodedBody? = nil
+    ) throws -> RecordedStep? {
+        var staging = SnapshotCache.Staging()
+        let recorded = try step(trigger, sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now, db: db, staging: &staging, body: body)
+        snapshots.stage(staging)
+        return recorded
     }
 
     /// One step and its X01 hand-over, recorded in the caller's transaction.
     func step(
         _ trigger: StepTrigger, sessionId: UUID, ruleSet: RuleSet?, actor: AuditActor, now: Date, db: Database,
-        staging: inout SnapshotCache.Staging
+        staging: inout SnapshotCache.Staging, body: EncodedBody? = nil
     ) throws -> RecordedStep? {
         var current: SessionSnapshot?
         if trigger.startRequest == nil {
@@ -47,7 +56,7 @@ extension ClinicalStore {
             outcome = try SessionStep.run(trigger, snapshot: widened, profile: profile, ruleSetHash: hash, actor: actor, now: now)
         }
         guard let outcome else { return nil }
-        let recorded = try record(outcome, ruleSetHash: hash, db: db, now: now)
+        let recorded = try record(outcome, ruleSetHash: hash, body: body, db: db, now: now)
         let before = current ?? SessionSnapshot.started(outcome.session)
         staging.changed[outcome.session.id] = before.folding(outcome, alertEvents: recorded.alertEvents)
 
@@ -67,14 +76,15 @@ extension ClinicalStore {
     /// Writes an outcome: the lead audit record, the decisions, the alert changes (each with its audit record,
     /// alert event and hook notice), the session and its state change, and the event with its answer.
     private func record(
-        _ outcome: StepOutcome, ruleSetHash: String, db: Database, now: Date
+        _ outcome: StepOutcome, ruleSetHash: String, body: EncodedBody?, db: Database, now: Date
     ) throws -> (response: EventResponse?, alerts: [Alert], alertEvents: [AlertEvent], json: String?) {
         let session = outcome.session
+        let sessionJSON = try Rows.json(session)
         if outcome.previous == nil {
             try db.cachedStatement(
                 sql: "INSERT INTO sessions (id, patient_id, drug, state, started_at, updated_at, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             ).execute(arguments: [session.id.uuidString, session.patientId, session.drug.rawValue, session.state.rawValue,
-                                  Rows.time(now), Rows.time(now), ruleSetHash, try Rows.json(session)])
+                                  Rows.time(now), Rows.time(now), ruleSetHash, sessionJSON])
         }
         if let lead = outcome.leadAudit { try append(lead, db: db, now: now) }
         var decisionIds: [String: Int64] = [:]
@@ -121,18 +131,21 @@ extension ClinicalStore {
         }
         if let previous = outcome.previous, outcome.event != nil {
             try db.cachedStatement(sql: "UPDATE sessions SET state = ?, updated_at = ?, document = ? WHERE id = ?").execute(
-                arguments: [session.state.rawValue, Rows.time(now), try Rows.json(session), session.id.uuidString])
+                arguments: [session.state.rawValue, Rows.time(now), sessionJSON, session.id.uuidString])
             if outcome.stateChanged {
                 let record = try append(AuditFacts.sessionState(from: previous, to: session, actor: outcome.actor), db: db, now: now)
                 try enqueueStopNotice(db, stateRecord: record, session: session, previous: previous, actor: outcome.actor, now: now)
             }
         }
         guard let stepEvent = outcome.event else { return (nil, alerts, alertEvents, nil) }
+        // The caller encoded its own request's body before the transaction; the daemon's events are encoded here.
+        let encoded = try body.flatMap { stepEvent.kind == .observation || stepEvent.kind == .action || stepEvent.kind == .start ? $0 : nil }
+            ?? Self.encode(stepEvent.body)
         let event = ClinicalEvent(id: stepEvent.id, sessionId: stepEvent.sessionId, sequence: stepEvent.sequence, kind: stepEvent.kind,
                                   recordedAt: stepEvent.recordedAt, occurredAt: stepEvent.occurredAt, recordedBy: stepEvent.recordedBy,
-                                  body: try Self.bodyJSON(stepEvent.body))
+                                  body: encoded.value)
         let response = EventResponse(event: event, decisions: outcome.decisions, session: session, alerts: alerts)
-        let json = try insert(event, response: response, db: db)
+        let json = try insert(event, body: encoded, sessionJSON: sessionJSON, decisions: outcome.decisions, alerts: alerts, db: db)
         return (response, alerts, alertEvents, json)
     }
 
@@ -141,15 +154,14 @@ extension ClinicalStore {
         try AuditLog.append(db, action: fact.action, actor: fact.actor, entity: fact.entity, detail: fact.detail, at: now)
     }
 
-    static func bodyJSON(_ body: StepEvent.Body) throws -> JSONValue {
-        let data = switch body {
-        case .start(let request): try WireJSON.encode(request)
-        case .observation(let request): try WireJSON.encode(request)
-        case .action(let request): try WireJSON.encode(request)
-        case .scheduleCheck(let check): try WireJSON.encode(check)
-        case .system(let event): try WireJSON.encode(event)
+    static func encode(_ body: StepEvent.Body) throws -> EncodedBody {
+        switch body {
+        case .start(let request): try EncodedBody(request)
+        case .observation(let request): try EncodedBody(request)
+        case .action(let request): try EncodedBody(request)
+        case .scheduleCheck(let check): try EncodedBody(check)
+        case .system(let event): try EncodedBody(event)
         }
-        return try WireJSON.decoder().decode(JSONValue.self, from: data)
     }
 }
 

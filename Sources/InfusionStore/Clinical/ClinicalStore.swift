@@ -12,13 +12,16 @@ public final class ClinicalStore: Sendable {
     /// keeps no queue at all.
     public let notifiedHooks: Set<HookName>
     /// The open sessions' snapshots, owned by the writer.
-    let snapshots = SnapshotCache()
+    let snapshots: SnapshotCache
 
     public init(database: ClinicalDatabase, maxBatchSize: Int = 256, notifiedHooks: Set<HookName> = [],
                 onCommit: @escaping @Sendable (_ batchSize: Int, _ duration: Duration) -> Void = { _, _ in }) {
         self.database = database
         self.notifiedHooks = notifiedHooks
-        self.committer = GroupCommitWriter(writer: database.writer, maxBatchSize: maxBatchSize, onCommit: onCommit)
+        let snapshots = SnapshotCache()
+        self.snapshots = snapshots
+        self.committer = GroupCommitWriter(writer: database.writer, maxBatchSize: maxBatchSize, onCommit: onCommit,
+                                           onJobEnd: { db, succeeded in snapshots.jobEnded(db: db, succeeded: succeeded) })
     }
 
     var writer: any DatabaseWriter { database.writer }
@@ -28,7 +31,8 @@ public final class ClinicalStore: Sendable {
     /// Starts a session: checks the start request against the profile and records the start.
     public func startSession(_ request: StartSessionRequest, ruleSet: RuleSet, actor: AuditActor, now: Date) async throws -> Session {
         let id = UUID()
-        let recorded = try await commit(.start(request, sessionId: id, eventId: UUID()), sessionId: id, ruleSet: ruleSet, actor: actor, now: now)
+        let recorded = try await commit(.start(request, sessionId: id, eventId: UUID()), sessionId: id, ruleSet: ruleSet, actor: actor,
+                                        now: now, body: try EncodedBody(request))
         guard let session = recorded?.response?.session else { throw StoredRecordUnreadable(what: "the start of session \(id) recorded no event") }
         return session
     }
@@ -95,31 +99,63 @@ public final class ClinicalStore: Sendable {
 
     // MARK: Events
 
-    /// Stores the event with its answer and returns the answer's JSON text (kept for idempotent retries).
+    /// Stores the event with its answer and returns the answer's JSON text (kept for idempotent retries). The
+    /// body and the session arrive encoded, so nothing is encoded twice: the answer is assembled from them.
     @discardableResult
-    func insert(_ event: ClinicalEvent, response: EventResponse, db: Database) throws -> String {
-        let responseJSON = try Rows.json(response)
+    func insert(_ event: ClinicalEvent, body: EncodedBody, sessionJSON: String, decisions: [Decision], alerts: [Alert],
+                db: Database) throws -> String {
+        let responseJSON = try Self.responseJSON(event: event, bodyJSON: body.json, decisions: decisions, sessionJSON: sessionJSON,
+                                                 alerts: alerts)
         try db.cachedStatement(
             sql: "INSERT INTO events (id, session_id, sequence, kind, recorded_at, occurred_at, recorded_by, body, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ).execute(
             arguments: [event.id.uuidString, event.sessionId.uuidString, event.sequence, event.kind.rawValue,
-                        Rows.time(event.recordedAt), Rows.time(event.occurredAt), event.recordedBy,
-                        try Rows.json(event.body), responseJSON])
+                        Rows.time(event.recordedAt), Rows.time(event.occurredAt), event.recordedBy, body.json, responseJSON])
         return responseJSON
     }
 
+    /// The JSON of an ``EventResponse``, byte for byte what the wire encoder makes of it (keys sorted: alerts,
+    /// decisions, event, session; the event's body first), from parts already encoded.
+    static func responseJSON(event: ClinicalEvent, bodyJSON: String, decisions: [Decision], sessionJSON: String,
+                             alerts: [Alert]) throws -> String {
+        var shell = event
+        shell.body = .null
+        let shellJSON = try Rows.json(shell)
+        let bodyless = #"{"body":null"#
+        guard shellJSON.hasPrefix(bodyless) else { return try Rows.json(EventResponse(event: event, decisions: decisions, session: try Rows.decode(Session.self, sessionJSON), alerts: alerts)) }
+        let eventJSON = #"{"body":"# + bodyJSON + shellJSON.dropFirst(bodyless.count)
+        let alertsJSON = alerts.isEmpty ? "[]" : try Rows.json(alerts)
+        let decisionsJSON = decisions.isEmpty ? "[]" : try Rows.json(decisions)
+        return #"{"alerts":"# + alertsJSON + #","decisions":"# + decisionsJSON + #","event":"# + eventJSON + #","session":"# + sessionJSON + "}"
+    }
+
     /// The stored answer for an event id when the retry's body is identical; `409` when it differs.
-    func replay(_ db: Database, eventId: UUID, sessionId: UUID, body: some Encodable) throws -> StoredAnswer? {
+    func replay(_ db: Database, eventId: UUID, sessionId: UUID, body: EncodedBody) throws -> StoredAnswer? {
         guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT session_id, body, response FROM events WHERE id = ?"),
                                          arguments: [eventId.uuidString]) else { return nil }
-        let canonical = try Rows.json(try WireJSON.decoder().decode(JSONValue.self, from: try WireJSON.encode(body)))
-        guard row["session_id"] == sessionId.uuidString, row["body"] == canonical else {
+        let stored: String = row["body"]
+        // Bodies stored before they were written straight from the request went through a JSON value first.
+        let same = try stored == body.json || stored == Rows.json(body.value)
+        guard row["session_id"] == sessionId.uuidString, same else {
             throw DomainError(.conflict, code: "event.conflict", title: "Event id already used",
                               detail: "Event \(eventId.uuidString) was already recorded with a different body; a retry must repeat the original exactly, and a new observation needs a new eventId.",
                               field: "eventId")
         }
         let json: String = row["response"]
         return StoredAnswer(response: try Rows.decode(EventResponse.self, json), replayed: true, json: json)
+    }
+}
+
+/// A request body encoded once, as stored (canonical JSON, keys sorted) and as the JSON value answers carry.
+public struct EncodedBody: Sendable {
+    public var json: String
+    public var value: JSONValue
+
+    /// Encodes `body` with the wire encoder.
+    public init(_ body: some Encodable) throws {
+        let data = try WireJSON.encode(body)
+        json = String(decoding: data, as: UTF8.self)
+        value = try WireJSON.decoder().decode(JSONValue.self, from: data)
     }
 }
 

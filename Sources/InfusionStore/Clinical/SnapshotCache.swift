@@ -4,12 +4,14 @@ import InfusionCore
 import Synchronization
 
 /// The open sessions' snapshots, owned by the store's single writer. A write job reads and changes them through a
-/// ``Staging`` of its own; what a job changed joins its batch when the job's savepoint is released, and becomes the
-/// committed snapshot only when the batch's transaction commits (a rollback drops it, and the next job reads the
+/// ``Staging`` of its own; what a job changed joins its batch when the job's savepoint is released (group commit
+/// says so through `jobEnded`), and becomes the committed snapshot only when the batch's transaction commits (a rollback drops it, and the next job reads the
 /// record again). Timers and views read only committed snapshots.
 final class SnapshotCache: Sendable {
     private struct State {
         var committed: [UUID: SessionSnapshot] = [:]
+        /// Changed by the write job in progress, until its savepoint is released or rolled back.
+        var job: [UUID: SessionSnapshot] = [:]
         /// Changed by jobs of the transaction in progress, not yet committed.
         var batch: [UUID: SessionSnapshot] = [:]
         var batchObserved = false
@@ -27,7 +29,7 @@ final class SnapshotCache: Sendable {
     /// The snapshot a job sees: its own change, else its batch's, else the committed one; nil when not held.
     func snapshot(_ id: UUID, staging: Staging) -> SessionSnapshot? {
         if let own = staging.changed[id] { return own }
-        return state.withLock { $0.batch[id] ?? $0.committed[id] }
+        return state.withLock { $0.job[id] ?? $0.batch[id] ?? $0.committed[id] }
     }
 
     /// Every committed snapshot.
@@ -46,11 +48,20 @@ final class SnapshotCache: Sendable {
         }
     }
 
-    /// A job's changes join its transaction's batch (its savepoint was released); they are committed with it.
-    func merge(_ staging: Staging, db: Database) {
+    /// A step's changes join the write job in progress.
+    func stage(_ staging: Staging) {
         guard !staging.changed.isEmpty else { return }
+        state.withLock { $0.job.merge(staging.changed) { _, new in new } }
+    }
+
+    /// The write job ended: its changes join the transaction's batch if its savepoint was released, and are dropped
+    /// if it was rolled back; the batch becomes committed only when the transaction commits.
+    func jobEnded(db: Database, succeeded: Bool) {
         let observe = state.withLock { state -> Bool in
-            state.batch.merge(staging.changed) { _, new in new }
+            guard !state.job.isEmpty else { return false }
+            defer { state.job = [:] }
+            guard succeeded else { return false }
+            state.batch.merge(state.job) { _, new in new }
             defer { state.batchObserved = true }
             return !state.batchObserved
         }
@@ -59,11 +70,7 @@ final class SnapshotCache: Sendable {
             onCommit: { [self] _ in
                 state.withLock { state in
                     for (id, snapshot) in state.batch {
-                        if snapshot.session.state == .closed {
-                            state.committed[id] = nil
-                        } else {
-                            state.committed[id] = snapshot
-                        }
+                        state.committed[id] = snapshot.session.state == .closed ? nil : snapshot
                     }
                     state.batch = [:]
                     state.batchObserved = false

@@ -19,6 +19,9 @@ public final class GroupCommitWriter: Sendable {
     private let writer: any DatabaseWriter
     private let state = Mutex(State())
     private let onCommit: @Sendable (_ batchSize: Int, _ duration: Duration) -> Void
+    /// Told after each request's savepoint, in the writer, whether the request's changes stand (released) or were
+    /// undone (rolled back): what the store keeps in memory about its changes follows the database.
+    private let onJobEnd: @Sendable (_ db: Database, _ succeeded: Bool) -> Void
 
     private struct State {
         var pending: [Job] = []
@@ -40,10 +43,12 @@ public final class GroupCommitWriter: Sendable {
 
     /// Wraps a GRDB writer; `onCommit` observes each committed batch (size and commit time), e.g. for metrics.
     public init(writer: any DatabaseWriter, maxBatchSize: Int = 256,
-                onCommit: @escaping @Sendable (_ batchSize: Int, _ duration: Duration) -> Void = { _, _ in }) {
+                onCommit: @escaping @Sendable (_ batchSize: Int, _ duration: Duration) -> Void = { _, _ in },
+                onJobEnd: @escaping @Sendable (_ db: Database, _ succeeded: Bool) -> Void = { _, _ in }) {
         self.writer = writer
         self.maxBatchSize = maxBatchSize
         self.onCommit = onCommit
+        self.onJobEnd = onJobEnd
     }
 
     /// Closes writes for good (until the process restarts): every later request, and every one still queued, fails
@@ -73,8 +78,10 @@ public final class GroupCommitWriter: Sendable {
                             value = try body(db)
                             return .commit
                         }
+                        self.onJobEnd(db, true)
                         outcome.withLock { $0 = .success(value!) }
                     } catch {
+                        self.onJobEnd(db, false)
                         outcome.withLock { $0 = .failure(error) }
                     }
                 },
