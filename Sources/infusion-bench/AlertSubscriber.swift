@@ -34,7 +34,7 @@ final class AlertSubscriber: Sendable {
                                 let key = AlertChangeKey(event.alert)
                                 if state.receipts[key] == nil { state.receipts[key] = StreamReceipt(received: now, kind: event.kind) }
                             }
-                        case .heartbeat:
+                        case .heartbeat, .system:
                             break
                         }
                     }

@@ -78,6 +78,7 @@ actor StreamRecorder {
     private(set) var events: [AlertEvent] = []
     private(set) var heartbeats = 0
     private(set) var openedAfter: Int64?
+    private(set) var systemAlerts: [SystemAlert] = []
     private(set) var ended = false
     private(set) var failure: (any Error)?
 
@@ -86,6 +87,7 @@ actor StreamRecorder {
         case .event(let event): events.append(event)
         case .heartbeat: heartbeats += 1
         case .opened(let after): openedAfter = after
+        case .system(let alert): systemAlerts.append(alert)
         }
     }
 

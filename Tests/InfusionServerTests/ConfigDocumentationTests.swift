@@ -24,7 +24,7 @@ struct ConfigDocumentationTests {
         let sections: [String: Any] = [
             "access": AccessConfiguration(), "connections": ConnectionLimits(), "hooks": HookConfiguration(),
             "alertStream": AlertStreamConfiguration(), "timers": TimerConfiguration(), "audit": AuditTrailConfiguration(),
-            "replication": ReplicatorConfiguration(),
+            "replication": ReplicatorConfiguration(), "database": DatabaseConfiguration(),
         ]
         return keys(of: DaemonConfiguration()).flatMap { key in
             sections[key].map { keys(of: $0).map { "\(key).\($0)" } } ?? [key]
@@ -47,11 +47,13 @@ struct ConfigDocumentationTests {
         let complete = try DaemonConfiguration.parse(block, file: "docs/CONFIG.md")
         #expect(complete.resolvedAccess == AccessConfiguration(groups: AccessConfiguration.defaultGroups, users: ["pumpgw": [.station]]))
         #expect(complete.socketGroup == "infusiond-clients")
+        #expect(complete.database?.resolvedIntegrityCheckInterval == .seconds(86_400))
         let example = try DaemonConfiguration.parse(try Self.read("config/infusiond.yaml"), file: "config/infusiond.yaml")
         #expect(example.resolvedSocketPath == "/run/infusiond/infusiond.sock")
         #expect(example.resolvedDatabasePath == "/var/lib/infusiond/infusion.sqlite")
         #expect(example.socketGroup == "infusiond-clients")
         #expect(example.resolvedAccess.groups == AccessConfiguration.defaultGroups)
+        #expect(example.database?.resolvedIntegrityCheckInterval == .seconds(86_400))
     }
 
     @Test("INFUSIOND_* variables override the paths; empty values are ignored", arguments: [

@@ -12,6 +12,9 @@ public enum AlertStreamItem: Sendable, Hashable {
     case heartbeat
     /// The stream opened and sends the events after this id (the resume point to use before any event arrives).
     case opened(after: Int64)
+    /// An alarm about the daemon itself (`event: system`, e.g. `database.integrity`): sent when it is raised and
+    /// when a stream opens while it holds. It has no event id and does not move the resume point.
+    case system(SystemAlert)
 }
 
 extension InfusionClient {
@@ -82,6 +85,13 @@ extension InfusionClient {
                         } catch {
                             throw InfusionClientError.invalidResponse(
                                 "An alert event (id \(event.id ?? "?")) could not be read: \(error). Check that infusionctl and infusiond are the same version.")
+                        }
+                    case .event(let event) where event.event == "system":
+                        do {
+                            yield(.system(try WireJSON.decoder().decode(SystemAlert.self, from: Data(event.data.utf8))))
+                        } catch {
+                            throw InfusionClientError.invalidResponse(
+                                "A system alert could not be read: \(error). Check that infusionctl and infusiond are the same version.")
                         }
                     case .comment(let text) where text.hasPrefix("heartbeat"):
                         yield(.heartbeat)

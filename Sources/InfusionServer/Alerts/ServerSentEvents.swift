@@ -10,6 +10,13 @@ enum ServerSentEvents {
         return "id: \(event.id)\nevent: alert.\(event.kind.rawValue)\ndata: \(json)\n\n"
     }
 
+    /// A system alert (an alarm about the daemon itself, e.g. `database.integrity`): `event: system` and the
+    /// ``SystemAlert`` as one line of JSON. It has no `id:`: it is not an alert event of the `alert_events` table, and
+    /// a client's resume point (its last `id:`) must stay that of the last alert event.
+    static func format(_ alert: SystemAlert) throws -> String {
+        "event: system\ndata: \(String(decoding: try WireJSON.encode(alert), as: UTF8.self))\n\n"
+    }
+
     /// A comment line, which clients ignore: used for heartbeats and the greeting.
     static func comment(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { ": \($0)\n" }.joined() + "\n"

@@ -28,6 +28,7 @@ public enum InfusionDaemon {
                                                  refusals: refusals ?? RefusalAudit(store: state.store, clock: state.clock)))
         router.middlewares.add(StorageFaultMiddleware(state: state))
         router.middlewares.add(AccessMiddleware(policy: state.access))
+        router.middlewares.add(WriteRefusalMiddleware(store: state.store))
         MetricsRoutes.add(to: router, state: state)
         DaemonRoutes.add(to: router, state: state)
         AuditRoutes.add(to: router, state: state)
@@ -41,18 +42,22 @@ public enum InfusionDaemon {
     }
 
     /// Opens state, applies migrations and loads profiles: everything that must work before the socket is bound.
+    ///
+    /// The full integrity check (`PRAGMA quick_check`, seconds per million stored events) is not part of it: it runs
+    /// in the background once the daemon serves (``IntegrityMonitor``). A file that is not a database, or whose
+    /// pages that opening and migrating read are damaged, still stops the start here, with the restore steps
+    /// (``DatabaseDamagedError``).
     public static func prepare(configuration: DaemonConfiguration, logger: Logger) throws -> ServerState {
         umask(0o027)
         try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o750])
         let ruleSet = try ProfileLoader.load(directory: configuration.profilesDirectory)
         let systemd = SystemdNotifier()
-        systemd.status("checking database integrity")
-        let checkStarted = ContinuousClock.now
-        try DatabaseIntegrity.check(path: configuration.resolvedDatabasePath)
-        logger.info("database passed quick_check", metadata: ["infusion.duration": "\(ContinuousClock.now - checkStarted)"])
+        systemd.status("opening the database")
         BackupRoutes.removeStaleCopies(besides: configuration.resolvedDatabasePath, logger: logger)
-        let database = try ClinicalDatabase(path: configuration.resolvedDatabasePath)
+        let database = try openingDamaged(path: configuration.resolvedDatabasePath) {
+            try ClinicalDatabase(path: configuration.resolvedDatabasePath)
+        }
         logger.info("database ready", metadata: ["infusion.database": "\(database.path)", "infusion.schema": "\(ClinicalDatabase.schemaVersion)"])
         let (access, warnings) = try AccessPolicy.resolve(configuration.resolvedAccess)
         if configuration.access == nil, !warnings.isEmpty {
@@ -69,6 +74,25 @@ public enum InfusionDaemon {
                            systemd: systemd, alertStreamHeartbeat: configuration.alertStream?.resolvedHeartbeat ?? .seconds(15),
                            profilesDirectory: configuration.profilesDirectory,
                            auditSigner: try AuditLifecycle.signingKey(configuration: configuration, logger: logger))
+    }
+
+    /// Runs `body`, turning an error that says the database file is damaged or not a database into the
+    /// ``DatabaseDamagedError`` that tells the operator how to restore.
+    static func openingDamaged<T>(path: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw DatabaseIntegrity.damage(path: path, openError: error) ?? error
+        }
+    }
+
+    /// The same for the synchronous steps of the start.
+    static func openingDamaged<T>(path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw DatabaseIntegrity.damage(path: path, openError: error) ?? error
+        }
     }
 
     /// Runs the daemon until a graceful shutdown signal, recording its start and stop in the audit trail.
@@ -115,10 +139,15 @@ public enum InfusionDaemon {
                 }
             },
             logger: logger)
-        let auditFacts = try await AuditLifecycle.beforeStart(
-            state: state, witness: .init(path: configuration.resolvedAuditWitnessPath, confirmRestore: confirmRestore), logger: logger)
-        let storeEpoch = try await state.storeEpoch.resolve(store: state.store, logger: logger)
-        try await state.store.recordDaemonEvent("daemon.start", detail: [
+        // The first reads and writes of the start meet damage in the pages they touch; the rest of the file is
+        // checked in the background once the daemon serves.
+        let databasePath = state.store.database.path
+        let auditFacts = try await openingDamaged(path: databasePath) {
+            try await AuditLifecycle.beforeStart(
+                state: state, witness: .init(path: configuration.resolvedAuditWitnessPath, confirmRestore: confirmRestore), logger: logger)
+        }
+        let storeEpoch = try await openingDamaged(path: databasePath) { try await state.storeEpoch.resolve(store: state.store, logger: logger) }
+        _ = try await openingDamaged(path: databasePath) { try await state.store.recordDaemonEvent("daemon.start", detail: [
             "lastCheckpoint": auditFacts.lastCheckpoint, "previousStop": auditFacts.previousStop,
             "version": .string(version), "pid": .number(Double(getpid())), "socket": .string(socketPath),
             "database": .string(state.store.database.path), "configFile": configFile.map(JSONValue.string) ?? .null,
@@ -126,8 +155,8 @@ public enum InfusionDaemon {
             "profiles": .array(state.ruleSet.profiles.keys.map(\.rawValue).sorted().map(JSONValue.string)),
             "configuration": configuration.auditSummary,
             "environmentOverrides": .array(DaemonConfiguration.activeOverrides(in: ProcessInfo.processInfo.environment).map(JSONValue.string)),
-        ], now: state.clock())
-        try await state.store.recordRuleSetLoad(state.ruleSet, reason: .start, now: state.clock())
+        ], now: state.clock()) }
+        _ = try await openingDamaged(path: databasePath) { try await state.store.recordRuleSetLoad(state.ruleSet, reason: .start, now: state.clock()) }
         let tick = configuration.timers?.resolvedTick ?? .seconds(1)
         let auditSettings = configuration.audit ?? AuditTrailConfiguration()
         // Shut down in reverse order: the reloader, hooks and timers stop first, then the alert bus ends open
@@ -145,7 +174,10 @@ public enum InfusionDaemon {
                        AuditCheckpointer(state: state, interval: auditSettings.resolvedCheckpointInterval,
                                          witnessPath: configuration.resolvedAuditWitnessPath, logger: logger),
                        ReplicationMonitor(state: state, configuration: configuration.replication,
-                                          databasePath: state.store.database.path, logger: logger)],
+                                          databasePath: state.store.database.path, logger: logger),
+                       // Last, so it is the first to stop: a check under way is interrupted, never waited for.
+                       IntegrityMonitor(state: state, interval: (configuration.database ?? DatabaseConfiguration()).resolvedIntegrityCheckInterval,
+                                        hooks: configuration.hooks ?? HookConfiguration(), logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         serviceGroup.withLock { $0 = group }
         do {
@@ -162,7 +194,12 @@ public enum InfusionDaemon {
             throw error
         }
         await refusals.flush()
-        try await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": true], now: state.clock())
+        do {
+            try await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": true], now: state.clock())
+        } catch let refused as WritesRefused {
+            // A damaged database takes no more records; the stop is still graceful.
+            logger.warning("the stop is not recorded in the audit trail: writes are refused", metadata: ["infusion.error": "\(refused)"])
+        }
         await AuditLifecycle.afterStop(state: state, witnessPath: configuration.resolvedAuditWitnessPath, logger: logger)
         SocketFile.remove(path: socketPath)
         await ReplicationShutdown.close(database: state.store.database, replication: configuration.replication, logger: logger)

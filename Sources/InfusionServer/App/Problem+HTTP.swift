@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import InfusionCore
+import InfusionStore
 import NIOCore
 import NIOHTTP1
 
@@ -38,6 +39,8 @@ extension Problem {
         switch error {
         case let problem as Problem:
             return problem
+        case let refused as WritesRefused:
+            return refused.problem
         case let refusal as DomainError:
             return Problem(refusal)
         case let early as RequestValidation.ObservationBeforeStart:

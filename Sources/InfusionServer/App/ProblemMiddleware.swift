@@ -21,6 +21,11 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch {
             let problem = Problem.from(error)
             let path = request.uri.path
+            if error is WritesRefused {
+                // The refusal cannot be recorded (writes are closed); the integrity failure itself was.
+                context.logger.info("request refused: the database is damaged", metadata: ["infusion.route": "\(request.method) \(path)"])
+                return problem.httpResponse()
+            }
             if problem.status >= 500 {
                 context.logger.error("request failed", metadata: ["infusion.route": "\(request.method) \(path)", "infusion.error": "\(error)"])
             } else {

@@ -21,6 +21,8 @@ public final class ServerState: Sendable {
     public let storage = StorageMonitor()
     /// The continuous replica as last checked (empty when no replicator is configured).
     public let replication = ReplicationBoard()
+    /// The background integrity check's verdict and its `database.integrity` system alert.
+    public let integrity = IntegrityBoard()
     /// The store epoch this run serves, resolved at start; it changes on every restore.
     public let storeEpoch = CurrentStoreEpoch()
     /// Read-audit records waiting for storage to accept writes again.

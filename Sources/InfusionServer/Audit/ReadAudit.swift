@@ -10,8 +10,9 @@ import Logging
 /// The reader is the peer process (uid, gid, pid, roles) and, where the client names one, the person: the
 /// `X-Infusion-Person` header or the `by` query parameter. The record commits before the data is sent, so a read
 /// that cannot be audited is refused rather than served unrecorded — except while storage fails (disk full, I/O
-/// error): then the ward must still see what is running, so the read is served and its record is kept in memory
-/// and written with its original time once writes succeed (`DeferredReadAudit`).
+/// error) or writes are closed on a damaged database: then the ward must still see what is running, so the read is
+/// served and its record is kept (in the spool beside the database) and written with its original time once writes
+/// succeed, on this database or on the one restored in its place (`DeferredReadAudit`).
 enum ReadAudit {
     /// The header a client names the reading person with.
     static let personHeader = HTTPField.Name("X-Infusion-Person")!
@@ -53,7 +54,7 @@ enum ReadAudit {
         let now = state.clock()
         do {
             try await state.store.recordRead(action, actor: actor, entity: entity, detail: .object(detail), now: now)
-        } catch where StorageFault(error) != nil {
+        } catch where StorageFault(error) != nil || error is WritesRefused {
             try state.deferredReads.keep(action: action, actor: actor, entity: entity, detail: .object(detail), time: now,
                                          logger: logger)
             return

@@ -35,6 +35,8 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
     public var audit: AuditTrailConfiguration?
     /// A continuous replicator (Litestream) beside the daemon: stop without checkpointing, watch the replica's lag.
     public var replication: ReplicatorConfiguration?
+    /// The background integrity check of the live database.
+    public var database: DatabaseConfiguration?
 
     public init(
         stateDirectory: String = "./.infusiond", socketPath: String? = nil, socketMode: String? = nil,
@@ -134,6 +136,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         try checkAlerting(configuration, mapping: mapping, file: file)
         try checkAuditTrail(configuration, mapping: mapping, file: file)
         try checkReplication(configuration, mapping: mapping, file: file)
+        try checkDatabase(configuration, mapping: mapping, file: file)
         if let maxBody = configuration.maxBodyBytes, !(1024...(16 * 1024 * 1024)).contains(maxBody) {
             throw ConfigurationError(file: file, line: mapping["maxBodyBytes"]?.mark?.line, message: "maxBodyBytes must be 1024…16777216")
         }
@@ -147,6 +150,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         case hooks, alertStream, timers
         case audit
         case replication
+        case database
         static var allNames: [String] { allCases.map(\.rawValue) }
     }
 
@@ -168,6 +172,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         self.timers = try container.decodeIfPresent(TimerConfiguration.self, forKey: .timers)
         self.audit = try container.decodeIfPresent(AuditTrailConfiguration.self, forKey: .audit)
         self.replication = try container.decodeIfPresent(ReplicatorConfiguration.self, forKey: .replication)
+        self.database = try container.decodeIfPresent(DatabaseConfiguration.self, forKey: .database)
     }
 }
 

@@ -51,6 +51,12 @@ public final class DaemonMetrics: Sendable {
         MetricNameDescriptor(namespace: "infusiond", metricName: metric, unitName: unit, helpText: help)
     }
 
+    /// `infusiond_system_alert{alert=…}`: one series per system alert id, all under this one help text (the
+    /// registry refuses a second text for the same name).
+    static var systemAlertDescriptor: MetricNameDescriptor {
+        name("system_alert", unit: "", help: "System alerts by id: 0 none, 1 low, 2 medium, 3 high.")
+    }
+
     // MARK: Counted as it happens
 
     /// Counts one answered request by method, route pattern (not the concrete path, so ids do not multiply the

@@ -109,9 +109,7 @@ public struct ReplicationMonitor: Service {
                 "replication_last_sync", unit: "timestamp_seconds", help: "When the replicator last confirmed a sync, in seconds since the Unix epoch (0: never)."))
             up = registry.makeGauge(descriptor: DaemonMetrics.name(
                 "replication_up", unit: "", help: "1 when the replicator's control socket answered the last check and reports the database, else 0."))
-            alert = registry.makeGauge(descriptor: DaemonMetrics.name(
-                "system_alert", unit: "", help: "System alerts by id: 0 none, 1 low, 2 medium, 3 high."),
-                labels: [("alert", ReplicationLagPolicy.alertId)])
+            alert = registry.makeGauge(descriptor: DaemonMetrics.systemAlertDescriptor, labels: [("alert", ReplicationLagPolicy.alertId)])
         }
     }
 

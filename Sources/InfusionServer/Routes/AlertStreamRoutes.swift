@@ -7,7 +7,9 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// `GET /v1/alerts/stream`: every alert raised, escalated, acknowledged and resolved, live, as Server-Sent Events.
+/// `GET /v1/alerts/stream`: every alert raised, escalated, acknowledged and resolved, live, as Server-Sent Events;
+/// and the daemon's own system alerts that do not live in the database (`database.integrity`) as `event: system`,
+/// when they are raised and to every stream opened while they hold.
 enum AlertStreamRoutes {
     /// How many events one read of the table sends at most before looking again.
     static let batchSize = 256
@@ -42,8 +44,16 @@ enum AlertStreamRoutes {
                     metrics.streamClientLeft()
                 }
                 var last = start
+                var systemSent: Set<SystemAlert> = []
+                // System alerts this stream has not sent yet, formatted; they go before alert events, as they ask
+                // for action on the whole ward.
+                func unsentSystemAlerts() throws -> String {
+                    let new = state.integrity.systemAlerts.filter { !systemSent.contains($0) }
+                    systemSent.formUnion(new)
+                    return try new.map(ServerSentEvents.format).joined()
+                }
                 try await writer.write(ByteBuffer(string: ServerSentEvents.retry(milliseconds: 2000)
-                    + ServerSentEvents.comment("infusiond alert stream: events after \(start)")))
+                    + ServerSentEvents.comment("infusiond alert stream: events after \(start)") + (try unsentSystemAlerts())))
                 do {
                     if let resume, resume > latest {
                         try await writer.write(ByteBuffer(string: ServerSentEvents.comment(
@@ -56,6 +66,11 @@ enum AlertStreamRoutes {
                     try await withGracefulShutdownHandler {
                         for await signal in subscription.signals {
                             var wrote = false
+                            let system = try unsentSystemAlerts()
+                            if !system.isEmpty {
+                                try await writer.write(ByteBuffer(string: system))
+                                wrote = true
+                            }
                             while true {
                                 let events = try await store.alertEvents(after: last, limit: batchSize)
                                 guard let newest = events.last else { break }

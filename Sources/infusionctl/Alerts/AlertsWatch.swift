@@ -11,7 +11,9 @@ struct AlertsWatch: AsyncParsableCommand {
         discussion: """
             Prints one line per alert change until interrupted (Ctrl-C). If the connection drops or the daemon \
             restarts, it reconnects and resumes after the last event it showed, so nothing is missed; the \
-            reconnection notice goes to standard error. With --format json each event is one line of JSON.
+            reconnection notice goes to standard error. With --format json each event is one line of JSON. \
+            An alarm about the daemon itself (e.g. a damaged database) is shown as a SYSTEM ALERT line (with \
+            --format json, one line {"systemAlert": …}); it does not count towards --count.
 
             Examples:
               infusionctl alerts watch
@@ -49,6 +51,13 @@ struct AlertsWatch: AsyncParsableCommand {
                 for try await item in client.alertStream(after: last) {
                     connectedOnce = true
                     if case .opened(let start) = item, last == nil { last = start }
+                    if case .system(let alert) = item {
+                        switch global.format {
+                        case .json: Console.streamLine(String(decoding: try encoder.encode(["systemAlert": alert]), as: UTF8.self), json: true)
+                        case .text: Console.streamLine(Render.systemAlertLine(alert), json: false)
+                        }
+                        continue
+                    }
                     guard case .event(let event) = item else { continue }
                     switch global.format {
                     case .json: Console.streamLine(String(decoding: try encoder.encode(event), as: UTF8.self), json: true)

@@ -3,6 +3,12 @@ import InfusionClient
 import InfusionCore
 
 extension Render {
+    /// A system alert on the stream, e.g. `14:05:03  SYSTEM ALERT (high) database.integrity  The database failed…
+    /// what to do: …`: one line, like the alert changes around it.
+    static func systemAlertLine(_ alert: SystemAlert) -> String {
+        "\(time(alert.updatedAt))  SYSTEM ALERT (\(alert.priority.rawValue)) \(alert.id)  \(alert.reason)  what to do: \(alert.guidance)"
+    }
+
     /// One alert change on one line, e.g.
     /// `14:05:03  #41  raised        high, latched  L11  session 3f2a1b2c  Two or more early toxicity symptoms…`.
     static func alertEventLine(_ event: AlertEvent) -> String {
