@@ -40,45 +40,6 @@ extension ClinicalStore {
         }
     }
 
-    static let openSessionsSQL = """
-        SELECT s.id AS id, (SELECT MAX(sequence) FROM events e WHERE e.session_id = s.id) AS sequence
-        FROM sessions s WHERE s.\(OpenStateFilters.sessions)
-        """
-
-    /// Every open session with the sequence of its latest event, so the schedule timer reloads a history only when
-    /// something new was recorded.
-    public func openSessionSequences() async throws -> [(id: UUID, sequence: Int64)] {
-        try await writer.read { db in
-            try Row.fetchAll(db, sql: Self.openSessionsSQL).compactMap { row in
-                guard let id = UUID(uuidString: row["id"]) else { return nil }
-                return (id, row["sequence"] ?? 0)
-            }
-        }
-    }
-
-    /// A session and its schedule history folded from every event after `afterSequence` onto `history` (from
-    /// scratch when `history` is nil), with the sequence of the last event folded in. The schedule timer keeps the
-    /// history between ticks and folds in only what is new.
-    public func scheduleSnapshot(
-        sessionId: UUID, extending history: ScheduleHistory? = nil, afterSequence: Int64 = 0
-    ) async throws -> (session: Session, history: ScheduleHistory, sequence: Int64) {
-        try await writer.read { db in
-            let session = try Self.loadSession(db, id: sessionId)
-            let start = history == nil ? 0 : afterSequence
-            var folded = history ?? ScheduleHistory(sessionId: session.id, drug: session.drug, startedAt: session.startedAt)
-            let last = try self.foldSchedule(db, sessionId: sessionId, into: &folded, after: start)
-            return (session, folded, last ?? start)
-        }
-    }
-
-    /// The unresolved alerts of every open session, for the schedule timer to compare its decisions with.
-    public func unresolvedAlertsBySession() async throws -> [UUID: [Alert]] {
-        try await writer.read { db in
-            let alerts = try Row.fetchAll(db, sql: "SELECT * FROM alerts WHERE \(OpenStateFilters.alerts) ORDER BY id").map(Rows.alert)
-            return Dictionary(grouping: alerts, by: \.sessionId)
-        }
-    }
-
     /// Runs the schedule rules (L20, L21) for a session at `now` inside one write transaction and, when they ask
     /// for something new (an alert not yet raised at that priority, or a pause), records a `timer` event with its
     /// decisions, alert changes and audit records. Returns nil when nothing new was needed.
