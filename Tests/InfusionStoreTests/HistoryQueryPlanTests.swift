@@ -21,12 +21,12 @@ struct HistoryQueryPlanTests {
     }
 }
 
-/// The timers ask for the open sessions and unresolved alerts every second; closed sessions and resolved alerts
+/// The writer loads the open sessions, and lists and metrics ask for them and for unresolved alerts; closed sessions and resolved alerts
 /// pile up for years, so these searches must go through the state indexes rather than read every row.
 @Suite("Open sessions and alerts query plans")
 struct OpenStateQueryPlanTests {
-    @Test("the timers' and lists' searches for open sessions and unresolved alerts use the state indexes", arguments: [
-        ClinicalStore.openSessionsSQL,
+    @Test("the snapshot loader's and lists' searches for open sessions and unresolved alerts use the state indexes", arguments: [
+        "SELECT id FROM sessions WHERE \(OpenStateFilters.sessions) ORDER BY started_at",
         "SELECT COUNT(*) FROM sessions WHERE \(OpenStateFilters.sessions)",
         "SELECT document FROM sessions WHERE \(OpenStateFilters.sessions) ORDER BY started_at DESC",
         "SELECT * FROM alerts WHERE \(OpenStateFilters.alerts) ORDER BY id",
