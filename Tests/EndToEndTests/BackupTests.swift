@@ -8,8 +8,9 @@ import Testing
 import Glibc
 #endif
 
-/// `infusionctl db backup` while stations keep posting, `infusionctl audit verify --db` on the copy, the start-up
-/// integrity check refusing a damaged database, and `infusiond restore` bringing a backup back.
+/// `infusionctl db backup` while stations keep posting, `infusionctl audit verify --db` on the copy, the integrity
+/// check finding a damaged database (and the daemon then refusing changes), and `infusiond restore` bringing a
+/// backup back.
 @Suite("Backup under load, integrity check, restore")
 struct BackupTests {
     /// Event ids acknowledged so far, with the time each answer arrived.
@@ -123,7 +124,7 @@ struct BackupTests {
         #expect(await daemon.terminate() == 0)
     }
 
-    @Test("a damaged database is refused at start with directions; infusiond restore brings the backup back")
+    @Test("a damaged database is found by the background check and its changes refused with directions; infusiond restore brings the backup back")
     func damagedThenRestored() async throws {
         let daemon = try DaemonProcess()
         try await daemon.start()
@@ -140,24 +141,21 @@ struct BackupTests {
         // A graceful stop leaves one self-contained file: the write-ahead log is empty or gone.
         let wal = try? FileManager.default.attributesOfItem(atPath: daemon.databasePath + "-wal")[.size] as? Int
         #expect(wal == nil || wal == 0, "the stopped daemon left \(wal ?? -1) bytes of write-ahead log")
-        // Scribble over the root page of the sessions table, a page that certainly holds data.
-        let (rootPage, pageSize) = try await DatabaseQueue(path: daemon.databasePath).read { db in
-            (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'sessions'") ?? 0,
-             try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
-        }
-        #expect(rootPage > 1 && pageSize > 0)
-        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: daemon.databasePath + suffix) }
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: daemon.databasePath))
-        try handle.seek(toOffset: UInt64((rootPage - 1) * pageSize))
-        try handle.write(contentsOf: Data(repeating: 0xA5, count: pageSize))
-        try handle.close()
+        // Scribble over a page of the session's events, which opening the database does not read: the daemon
+        // serves, and its background check finds the damage (a file that is not a database at all is refused at
+        // start: IntegrityCheckEndToEndTests).
+        let (page, pageSize) = try await IntegrityCheckEndToEndTests.leafPage(of: "events", in: daemon.databasePath)
+        try IntegrityCheckEndToEndTests.scribble(on: daemon.databasePath, page: page, pageSize: pageSize)
+        try await daemon.start()
+        try await IntegrityCheckEndToEndTests.eventually("health to say degraded") { try await daemon.client.health().status == "degraded" }
         do {
-            try await daemon.start()
-            Issue.record("the daemon started on a damaged database")
-        } catch {
-            #expect("\(error)".contains("is damaged"))
-            #expect("\(error)".contains("infusiond restore"))
+            _ = try await daemon.client.startSession(Bedside.start(patient: "MRN-1002"))
+            Issue.record("the daemon stored a change on a damaged database")
+        } catch InfusionClientError.problem(let problem) {
+            #expect(problem.code == "database.damaged")
+            #expect(problem.detail.contains("infusiond restore"))
         }
+        #expect(await daemon.terminate() == 0)
 
         let restored = try await DaemonProcess.run("\(DaemonProcess.binaryFolder)/infusiond", ["restore", backup, "--config", daemon.configPath])
         #expect(restored.status == 0, "\(restored.stderr)")

@@ -357,26 +357,40 @@ struct IntegrityMonitorTests {
         try await running.value
     }
 
-    @Test("the first check runs at once, and the next only after the interval", arguments: [
-        (Duration.milliseconds(200), 1),
-        (.seconds(3600), 1),
+    @Test("the first check runs at once, and each next one an interval after the previous ended", arguments: [
+        Duration.milliseconds(300), .seconds(1),
     ])
-    func firstAtOnce(interval: Duration, expected: Int) async throws {
+    func spacing(interval: Duration) async throws {
         let (_, state) = try Self.fixture()
-        let checks = Mutex(0)
+        let times = Mutex<[ContinuousClock.Instant]>([])
         let monitor = IntegrityMonitor(state: state, interval: interval, logger: Logger(label: "test")) {
-            checks.withLock { $0 += 1 }
+            times.withLock { $0.append(.now) }
             return .init(findings: ["ok"], duration: .milliseconds(1))
         }
         let started = ContinuousClock.now
         let running = Task { try await monitor.run() }
-        while checks.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
-        let seenAfter = ContinuousClock.now - started
-        // Before the interval is up no second check has run.
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(checks.withLock { $0 } == expected)
-        #expect(seenAfter < .seconds(5))
+        let deadline = ContinuousClock.now + .seconds(30)
+        while times.withLock({ $0.count }) < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         running.cancel()
+        try await running.value
+        let seen = times.withLock { $0 }
+        #expect(seen.count >= 3)
+        #expect(seen[0] - started < .seconds(5), "the first check waits for nothing")
+        for (earlier, later) in zip(seen, seen.dropFirst()) {
+            #expect(later - earlier >= interval)
+        }
+    }
+
+    @Test("after a failure the service keeps running (the daemon goes on serving reads) until the stop")
+    func runsOnAfterFailure() async throws {
+        let (_, state) = try Self.fixture()
+        let monitor = Self.monitor(state, report: .init(findings: Self.findings, duration: .seconds(1)))
+        let group = ServiceGroup(configuration: .init(services: [monitor], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        while !state.integrity.failed { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(200))
+        await group.triggerGracefulShutdown()
+        // A service that ended on its own would make the group throw.
         try await running.value
     }
 

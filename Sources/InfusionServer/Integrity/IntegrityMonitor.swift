@@ -121,6 +121,9 @@ public struct IntegrityMonitor: Service {
         await cancelWhenGracefulShutdown {
             await self.watch()
         }
+        // After a failure there is nothing left to check, but a service that returns before the stop ends the
+        // whole daemon: wait for the stop.
+        try? await gracefulShutdown()
     }
 
     /// Checks now and then every interval, until a check finds damage or the task is cancelled.
