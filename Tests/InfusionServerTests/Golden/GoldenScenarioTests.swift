@@ -74,6 +74,13 @@ struct GoldenScenarioTests {
             """
     }
 
+    @Test("the folder holds exactly the golden files the suite writes, so none is left unchecked")
+    func noStrayFiles() throws {
+        let expected = Set((0..<ScenarioGenerator.fileCount).map { Self.fileURL($0).lastPathComponent })
+        let present = Set(try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".json") })
+        #expect(present == expected, "stray: \(present.subtracting(expected).sorted()), missing: \(expected.subtracting(present).sorted())")
+    }
+
     @Test("the generator is deterministic: a scenario's seed rebuilds the same steps")
     func generatorIsDeterministic() {
         let first = ScenarioGenerator.scenario(7), second = ScenarioGenerator.scenario(7)

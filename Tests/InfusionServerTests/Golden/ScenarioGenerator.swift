@@ -82,7 +82,7 @@ enum ScenarioGenerator {
     /// Scenarios per golden file.
     static let perFile = 20
     /// Golden files.
-    static let fileCount = 12
+    static let fileCount = 10
 
     static var scenarioCount: Int { perFile * fileCount }
 
@@ -123,7 +123,13 @@ enum ScenarioGenerator {
             let patient = "MRN-\(2000 + index)"
             let kind = rng.int(0...99)
             let long = rng.chance(8)
-            if kind < 45 {
+            if kind < 5 {
+                runToDoseCap(patient: patient)
+                return
+            } else if kind < 8 {
+                runPastADay(patient: patient)
+                return
+            } else if kind < 47 {
                 start(drug: .lidocaine, patient: patient)
             } else if kind < 75 {
                 start(drug: .ketamine, patient: patient)
@@ -133,12 +139,54 @@ enum ScenarioGenerator {
                 if rng.chance(60) { wait(rng.pick([60, 180, 420]), tick: 60) }
                 start(drug: .ketamine, patient: patient)
             }
-            let episodes = long ? rng.int(10...16) : rng.int(3...8)
+            let episodes = long ? rng.int(8...12) : rng.int(3...6)
             for _ in 0..<episodes {
                 episode(long: long)
             }
             // The ending: most scenarios finish the session; some are left running.
             if rng.chance(70) { ending() }
+        }
+
+        /// A lidocaine session observed on time, hour after hour, until the clinical clock stops it at the
+        /// cumulative dose cap (L16: 7.5 mg/kg or 500 mg).
+        mutating func runToDoseCap(patient: String) {
+            let baseline = baselineVitals(drug: .lidocaine)
+            slots.append((.lidocaine, baseline))
+            let weight = rng.number(58...92, step: 0.5)
+            let rate = min(2, ((100 / weight) * 10).rounded(.down) / 10)
+            steps.append(.start(slot: 0, request: StartSessionRequest(
+                patientId: patient, drug: .lidocaine, weightKg: weight, heightCm: rng.number(155...190), sex: rng.pick([Sex.male, .female]),
+                bolus: BolusOrder(doseMgPerKg: rng.pick([1, 1.5, 2]), durationMin: 20), infusion: InfusionOrder(rateMgPerKgPerHour: rate),
+                prescriber: "clin-017", recordedBy: "nurse-042", baseline: baseline)))
+            rounds(every: 15, count: 4)
+            rounds(every: 60, count: rng.int(4...6))
+            if rng.chance(60) { acknowledgeSome() }
+            if rng.chance(60) { ending() }
+        }
+
+        /// A ketamine session (no dose cap) observed on schedule for more than 24 hours: L17 asks for a review.
+        mutating func runPastADay(patient: String) {
+            let baseline = baselineVitals(drug: .ketamine)
+            slots.append((.ketamine, baseline))
+            steps.append(.start(slot: 0, request: StartSessionRequest(
+                patientId: patient, drug: .ketamine, weightKg: rng.number(50...110, step: 0.5), heightCm: rng.number(155...190),
+                sex: rng.pick([Sex.male, .female]), infusion: InfusionOrder(rateMgPerKgPerHour: rng.number(0.1...0.3, step: 0.05)),
+                prescriber: "clin-230", recordedBy: "nurse-107", baseline: baseline)))
+            rounds(every: 15, count: 4)
+            rounds(every: 30, count: 4)
+            rounds(every: 60, count: 23)
+            if rng.chance(50) { acknowledgeSome() }
+            if rng.chance(50) { ending() }
+        }
+
+        /// On-time observation sets with normal vitals.
+        mutating func rounds(every minutes: Double, count: Int) {
+            for _ in 0..<count {
+                wait(minutes * 60, tick: minutes < 60 ? 300 : 1800)
+                for slot in slots.indices {
+                    observe(slot: slot, vitals: normalVitals(slot: slot), symptoms: [], sedation: Sedation(scale: .POSS, value: "1"), pain: rng.int(0...5))
+                }
+            }
         }
 
         // MARK: Starts
@@ -177,7 +225,7 @@ enum ScenarioGenerator {
                 }
                 // Keep most rates under the 100 mg/h cap at this weight; some go over it and are refused.
                 let cap = 100 / weight
-                infusion = InfusionOrder(rateMgPerKgPerHour: rng.chance(90) ? rng.number(0.5...max(0.5, min(2, cap)), step: 0.1)
+                infusion = InfusionOrder(rateMgPerKgPerHour: rng.chance(96) ? rng.number(0.5...max(0.5, min(2, cap)), step: 0.1)
                                                                             : rng.number(1.5...2.5, step: 0.1))
             case .ketamine:
                 if rng.chance(60) {
@@ -193,7 +241,7 @@ enum ScenarioGenerator {
                 case .ketamine: bolus = BolusOrder(doseMgPerKg: rng.pick([0.4, 0.45]), durationMin: 10)
                 }
                 if rng.chance(60) { override = Override(by: "clin-017", reason: "higher loading dose agreed with the pain team") }
-            } else if limitRoll < 9 {
+            } else if limitRoll < 8 {
                 switch drug {
                 case .lidocaine: bolus = BolusOrder(doseMgPerKg: 6, durationMin: 20)
                 case .ketamine: infusion = InfusionOrder(rateMgPerKgPerHour: 2.5)
@@ -209,13 +257,13 @@ enum ScenarioGenerator {
                     ? [.heartFailure, .hepaticImpairment, .renalImpairment, .classIAntiarrhythmic]
                     : [.renalImpairment, .heartFailure]
                 flags = PatientFlags(conditions: [rng.pick(relative)], ageYears: rng.int(30...68))
-                if rng.chance(70) { override = override ?? Override(by: "clin-017", reason: "reviewed relative contraindication") }
+                if rng.chance(80) { override = override ?? Override(by: "clin-017", reason: "reviewed relative contraindication") }
             } else if flagRoll < 15 {
                 let absolute: [PatientCondition] = drug == .lidocaine
                     ? [.conductionBlock, .localAnaestheticAllergy, .uncontrolledSeizures]
                     : [.activePsychosis, .pregnancy, .raisedIntracranialPressure]
                 flags = PatientFlags(conditions: [rng.pick(absolute)])
-                if rng.chance(40) { contraindicationOverride = Override(by: "clin-230", reason: "paced; benefit outweighs risk") }
+                if rng.chance(50) { contraindicationOverride = Override(by: "clin-230", reason: "paced; benefit outweighs risk") }
             } else if flagRoll < 22 {
                 flags = PatientFlags(ageYears: rng.int(71...88))
                 if rng.chance(70) { override = override ?? Override(by: "clin-017", reason: "age reviewed") }
@@ -461,8 +509,8 @@ enum ScenarioGenerator {
 
         mutating func wait(_ seconds: Double, tick: Double) {
             elapsed += seconds
-            // At most six looks per wait keeps the suite quick; the timers catch up at whichever look comes next.
-            steps.append(.wait(seconds: seconds, tickEvery: max(tick, (seconds / 6).rounded(.up))))
+            // At most four looks per wait keeps the suite quick; the timers catch up at whichever look comes next.
+            steps.append(.wait(seconds: seconds, tickEvery: max(tick, (seconds / 4).rounded(.up))))
         }
 
         mutating func observe(slot: Int, vitals: Vitals?, symptoms: [Symptom]?, sedation: Sedation?, pain: Int?,

@@ -249,7 +249,15 @@ final class ScenarioRecorder {
             }
             let entityText = "\(entity["type"]?.stringValue ?? "-"):\(entity["id"]?.stringValue ?? "-")"
             var detail = try oneLine(record.detail)
-            if record.action == "decision.record" {
+            if record.entity?.type == "alert", case .object(var fields) = record.detail,
+               let priority = fields["priority"]?.stringValue, let state = fields["state"]?.stringValue,
+               case .bool(let latched) = fields["latched"], let level = fields["escalationLevel"]?.numberValue {
+                // Like an alert summary; session and rule are in the alert's name; any other field follows as JSON.
+                for key in ["sessionId", "ruleId", "priority", "state", "latched", "escalationLevel"] { fields[key] = nil }
+                let note = fields.removeValue(forKey: "note") ?? .null
+                detail = "\(priority) \(state)\(latched ? " latched" : "") escalationLevel=\(Int(level)) note=\(try oneLine(note))"
+                if !fields.isEmpty { detail += " " + (try oneLine(.object(fields))) }
+            } else if record.action == "decision.record" {
                 // The decision itself is in the step's result; here its rule and a fingerprint of the whole record.
                 detail = "\(record.detail.field("ruleId") ?? "?"):\(record.detail.field("action") ?? "?"):\(record.detail.field("priority") ?? "?") fnv=\(Self.fingerprint(names.peek(detail)))"
             }
@@ -289,7 +297,8 @@ final class ScenarioRecorder {
                 "delivered": try detail.delivered.map(json) ?? .null,
                 "prediction": try detail.prediction.map(json) ?? .null,
                 "schedule": try detail.schedule.map(json) ?? .null,
-                "scheduleStatus": try json(schedule),
+                // The same status twice, from two calls; written once unless they disagree.
+                "scheduleStatus": detail.schedule == schedule ? "same as schedule" : try json(schedule),
                 "events": .array(events.events.map { event in
                     .string("\(event.sequence) \(event.kind.rawValue) \(event.id.uuidString) at \(offset(event.occurredAt)) recorded \(offset(event.recordedAt)) by \(event.recordedBy) [\((byEvent[event.id] ?? []).joined(separator: ", "))]")
                 }),
@@ -352,8 +361,10 @@ final class ScenarioRecorder {
     /// Sorted JSON on one line (UUIDs are replaced later, with the rest of the step).
     private func oneLine(_ value: JSONValue) throws -> String { String(decoding: try WireJSON.encode(value), as: UTF8.self) }
 
+    private func offset(_ date: Date) -> String { Self.offset(date) }
+
     /// Time since the scenario's start, `+h:mm:ss` (with milliseconds when there are any).
-    private func offset(_ date: Date) -> String {
+    static func offset(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince(GoldenClock.start) * 1000).rounded())
         let sign = milliseconds < 0 ? "-" : "+"
         let total = abs(milliseconds)
@@ -423,6 +434,7 @@ struct TranscriptNames {
         if text.utf8.count >= ruleSetHash.utf8.count, text.contains(ruleSetHash) {
             text = text.replacingOccurrences(of: ruleSetHash, with: "ruleSetHash")
         }
+        text = Self.timesAsOffsets(text)
         let bytes = Array(text.utf8)
         guard bytes.count >= 36 else { return text }
         var output: [UInt8] = []
@@ -446,6 +458,30 @@ struct TranscriptNames {
             }
             output += Array(name.utf8)
             start += 36
+            copied = start
+        }
+        guard copied > 0 else { return text }
+        output += bytes[copied...]
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Every RFC 3339 time the API writes (`2026-11-18T11:16:40.000Z`) as `@+0:20:00`, its offset from the
+    /// scenario's start: shorter, and what a reader wants to compare.
+    private static func timesAsOffsets(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 24 else { return text }
+        var output: [UInt8] = []
+        var copied = 0
+        var start = 0
+        while start + 24 <= bytes.count {
+            guard bytes[start + 10] == UInt8(ascii: "T"), bytes[start + 23] == UInt8(ascii: "Z"), bytes[start + 4] == UInt8(ascii: "-"),
+                  let date = WireJSON.parseTimestamp(String(decoding: bytes[start..<(start + 24)], as: UTF8.self)) else {
+                start += 1
+                continue
+            }
+            output += bytes[copied..<start]
+            output += Array("@\(ScenarioRecorder.offset(date))".utf8)
+            start += 24
             copied = start
         }
         guard copied > 0 else { return text }
