@@ -319,6 +319,36 @@ struct IntegrityMonitorTests {
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/environment"))
     }
 
+    @Test("hook delivery from the outbox stops once writes are refused, instead of running the hook again every second")
+    func outboxDeliveryStops() async throws {
+        let folder = NSTemporaryDirectory() + "integrity-outbox-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let runs = "\(folder)/runs"
+        let command = ["/bin/sh", "-c", "cat >/dev/null; echo run >> \(runs)"]
+        let hooks = HookConfiguration(onAlert: command, retryInitialSeconds: 0.05)
+        let store = ClinicalStore(database: try ClinicalDatabase(), notifiedHooks: [.onAlert])
+        let state = ServerState(store: store, ruleSet: try ProfileLoader.load(directory: nil), version: "test")
+        // Tinnitus pauses the session and raises L10: one onAlert notice in the outbox.
+        let session = try await state.store.startSession(
+            StartSessionRequest(patientId: "MRN-H1", drug: .lidocaine, weightKg: 70, dosingWeight: .actual,
+                                infusion: InfusionOrder(rateMgPerKgPerHour: 1), prescriber: "clin-017",
+                                recordedBy: "nurse-042", baseline: RouterHarness.baseline),
+            ruleSet: state.ruleSet, actor: .daemon, now: Date())
+        _ = try await state.store.recordObservation(
+            sessionId: session.id, request: ObservationRequest(observedAt: Date(), recordedBy: "nurse-042", symptoms: [.tinnitus]),
+            ruleSet: state.ruleSet, actor: .daemon, now: Date())
+        #expect(try await state.store.pendingHookNotices().count == 1)
+        store.committer.refuseWrites(WritesRefused(.damaged(DatabaseDamagedError(path: ":memory:", findings: Self.findings))))
+        let delivery = Task { await HookRunner(state: state, hooks: hooks, logger: Logger(label: "test")).deliverPending(.onAlert, command) }
+        try await Task.sleep(for: .milliseconds(500))
+        delivery.cancel()
+        await delivery.value
+        // One run, whose record could not be written; no run after it.
+        #expect(HookDeliveryTests.lines(runs).count == 1)
+        #expect(try await state.store.pendingHookNotices().count == 1)
+    }
+
     @Test("a check that SQLite aborts with SQLITE_CORRUPT is a failure; one that cannot run is tried again later")
     func checkErrors() async throws {
         let (_, corruptState) = try Self.fixture()

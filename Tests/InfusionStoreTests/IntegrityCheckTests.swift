@@ -7,7 +7,8 @@ import Testing
 
 /// The background integrity check of the live database (on a pool reader, on a low-priority thread of its own,
 /// interrupted on cancellation, never in the writer's way) and the write gate a failed check closes.
-@Suite("Integrity check in the background, and writes refused after a failure")
+// Serialized: two checks at once would each find the other's thread by its name.
+@Suite("Integrity check in the background, and writes refused after a failure", .serialized)
 struct IntegrityCheckTests {
     static let damage = DatabaseDamagedError(path: "/var/lib/infusiond/infusion.sqlite", findings: ["Page 42: btreeInitPage() returns error code 11"])
 
@@ -73,7 +74,7 @@ struct IntegrityCheckTests {
         #expect(found.count <= DatabaseIntegrity.quotedProblems)
     }
 
-    @Test("cancelling a check interrupts SQLite on the check's connection: a statement that would never end ends at once")
+    @Test("cancelling a check interrupts SQLite on the check's connection: a statement that would never end ends at once", .timeLimit(.minutes(1)))
     func cancelInterrupts() async throws {
         let (folder, _, database) = try await Self.fileDatabase(rows: 10)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -85,7 +86,11 @@ struct IntegrityCheckTests {
         // it merely waits for.
         #expect(thread.nice == DatabaseIntegrity.checkThreadNice)
         let cpuBefore = Self.cpuTicks(thread: thread.id)
-        try await Task.sleep(for: .milliseconds(300))
+        // At nice 10 on a busy machine it gets a small share of a processor; give it a few seconds to show.
+        let watchUntil = ContinuousClock.now + .seconds(5)
+        while Self.cpuTicks(thread: thread.id) <= cpuBefore, ContinuousClock.now < watchUntil {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(Self.cpuTicks(thread: thread.id) > cpuBefore)
         let cancelled = ContinuousClock.now
         check.cancel()
@@ -95,7 +100,7 @@ struct IntegrityCheckTests {
         #expect(try await database.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM filler") } == 10)
     }
 
-    @Test("a check does not hold up the writer: commits go on while it runs (WAL)")
+    @Test("a check does not hold up the writer: commits go on while it runs (WAL)", .timeLimit(.minutes(1)))
     func writerNotBlocked() async throws {
         let (folder, _, database) = try await Self.fileDatabase(rows: 10)
         defer { try? FileManager.default.removeItem(atPath: folder) }

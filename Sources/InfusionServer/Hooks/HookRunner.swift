@@ -60,6 +60,12 @@ public struct HookRunner: Service {
                 try await deliver(notice, command)
             } catch is CancellationError {
                 return
+            } catch let refused as WritesRefused {
+                // A damaged database takes no delivery record: retrying would run the hook again every second for
+                // the same notice. The notices still queued wait for the restore (the system alert goes directly).
+                logger.error("hook delivery stops: the database takes no more records; queued notices wait for the restore",
+                             metadata: ["infusion.hook": "\(hook.rawValue)", "infusion.error": "\(refused)"])
+                return
             } catch {
                 // The notice is still queued; the next wake-up (or this retry) delivers it.
                 logger.error("hooks could not read or record a delivery; trying again shortly",
