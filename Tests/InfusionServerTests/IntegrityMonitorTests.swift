@@ -341,7 +341,10 @@ struct IntegrityMonitorTests {
         #expect(try await state.store.pendingHookNotices().count == 1)
         store.committer.refuseWrites(WritesRefused(.damaged(DatabaseDamagedError(path: ":memory:", findings: Self.findings))))
         let delivery = Task { await HookRunner(state: state, hooks: hooks, logger: Logger(label: "test")).deliverPending(.onAlert, command) }
-        try await Task.sleep(for: .milliseconds(500))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while HookDeliveryTests.lines(runs).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        // Retrying would run it again within 0.05 s plus the run itself.
+        try await Task.sleep(for: .seconds(1))
         delivery.cancel()
         await delivery.value
         // One run, whose record could not be written; no run after it.
@@ -378,8 +381,9 @@ struct IntegrityMonitorTests {
             return .init(findings: count < 4 ? ["ok"] : Self.findings, duration: .milliseconds(1))
         }
         let running = Task { try await monitor.run() }
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(120)
         while !state.integrity.failed, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(state.integrity.failed)
         #expect(checks.withLock { $0 } == 4)
         try await Task.sleep(for: .milliseconds(300))
         #expect(checks.withLock { $0 } == 4, "no check after the failure")
