@@ -46,7 +46,7 @@ struct InputSafetyTests {
         Case(name: "feedId over 128 bytes", body: observation(#""symptoms":["tinnitus"],"feedId":"\#(String(repeating: "m", count: 129))""#), status: 422, code: "request.textTooLong", field: "feedId"),
         Case(name: "reason with a right-to-left override", path: "actions", body: #"{"action":"pause","by":"clin-017","reason":"dose \u202E01"}"#, status: 422, code: "request.controlCharacter", field: "reason"),
         Case(name: "reason over 2048 bytes", path: "actions", body: #"{"action":"pause","by":"clin-017","reason":"\#(String(repeating: "r", count: 2049))"}"#, status: 422, code: "request.textTooLong", field: "reason"),
-        Case(name: "observedAt 3 min in the future", body: observation(#""symptoms":["tinnitus"]"#, observedAt: WireJSON.formatTimestamp(Date().addingTimeInterval(180))), status: 422, code: "observation.futureTime", field: "observedAt"),
+        Case(name: "observedAt an hour in the future", body: observation(#""symptoms":["tinnitus"]"#, observedAt: WireJSON.formatTimestamp(Date().addingTimeInterval(3600))), status: 422, code: "observation.futureTime", field: "observedAt"),
         Case(name: "heart rate 351", body: observation(#""vitals":{"heartRateBpm":351}"#), status: 422, code: "observation.implausible", field: "vitals.heartRateBpm"),
         Case(name: "heart rate −1", body: observation(#""vitals":{"heartRateBpm":-1}"#), status: 422, code: "observation.implausible", field: "vitals.heartRateBpm"),
         Case(name: "SpO2 101", body: observation(#""vitals":{"spo2Percent":101}"#), status: 422, code: "observation.implausible", field: "vitals.spo2Percent"),
