@@ -55,4 +55,22 @@ struct StepRecordingTests {
                                                             ruleSet: ruleSet, actor: Self.nurse, now: Self.now)
         #expect(answer.event.sequence == 2 && answer.session.state == .paused)
     }
+
+    @Test("a stored row that no longer reads is refused as unreadable, never filled in with a made-up id or time")
+    func unreadableRow() async throws {
+        let store = try StoreFixtures.store()
+        let ruleSet = StoreFixtures.ruleSet
+        let session = try await store.startSession(StoreFixtures.startRequest(), ruleSet: ruleSet, actor: Self.nurse, now: StoreFixtures.start)
+        _ = try await store.recordObservation(sessionId: session.id, request: StoreFixtures.observation(heartRate: 38), ruleSet: ruleSet,
+                                              actor: Self.nurse, now: Self.now)
+        #expect(try await store.alerts(state: nil, sessionId: nil).count == 1)
+        // Damage as a broken tool or a bad restore might leave it (foreign keys off, outside a transaction).
+        try await store.database.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "UPDATE alerts SET session_id = 'not-a-uuid'")
+            try db.execute(sql: "UPDATE alerts SET raised_at = 'yesterday'")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        await #expect(throws: StoredRecordUnreadable.self) { try await store.alerts(state: nil, sessionId: nil) }
+    }
 }

@@ -27,8 +27,8 @@ extension ClinicalStore {
     }
 
     static func alertEvent(_ row: Row) throws -> AlertEvent {
-        AlertEvent(id: row["id"], kind: AlertEventKind(rawValue: row["kind"]) ?? .escalated,
-                   at: Rows.date(row["at"]) ?? .distantPast, alert: try Rows.decode(Alert.self, row["document"]))
+        AlertEvent(id: row["id"], kind: try Rows.value(AlertEventKind.self, row, "kind"),
+                   at: try Rows.requiredDate(row, "at"), alert: try Rows.decode(Alert.self, row["document"]))
     }
 
     // MARK: Escalation

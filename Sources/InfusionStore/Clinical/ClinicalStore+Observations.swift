@@ -39,6 +39,6 @@ extension ClinicalStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]) else {
             throw SessionStep.alertNotFound(id)
         }
-        return Rows.alert(row)
+        return try Rows.alert(row)
     }
 }

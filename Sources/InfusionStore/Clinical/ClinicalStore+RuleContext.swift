@@ -16,7 +16,7 @@ extension ClinicalStore {
         var entries: [SessionHistory.Entry] = []
         var state = SessionState.running
         for row in rows {
-            let kind = ClinicalEventKind(rawValue: row["kind"]) ?? .observation
+            let kind = try Rows.value(ClinicalEventKind.self, row, "kind")
             let body: String = row["body"]
             if let text: String = row["state_after"], let after = SessionState(rawValue: text) { state = after }
             let payload: SessionHistory.Entry.Payload
@@ -26,8 +26,8 @@ extension ClinicalStore {
                 continue  // a system event this version cannot read says nothing the rules use
             }
             entries.append(SessionHistory.Entry(
-                sequence: row["sequence"], recordedAt: Rows.date(row["recorded_at"]) ?? session.startedAt,
-                occurredAt: Rows.date(row["occurred_at"]) ?? session.startedAt, stateAfter: state, payload: payload))
+                sequence: row["sequence"], recordedAt: try Rows.requiredDate(row, "recorded_at"),
+                occurredAt: try Rows.requiredDate(row, "occurred_at"), stateAfter: state, payload: payload))
         }
         return SessionHistory(entries: entries)
     }

@@ -24,8 +24,8 @@ extension ClinicalStore {
         while let row = try rows.next() {
             let payload = ClinicalEventKind(rawValue: row["kind"])
                 .flatMap { try? HistoryDocuments.payload(kind: $0, body: row["body"]) } ?? .unread
-            history.apply(payload, recordedAt: Rows.date(row["recorded_at"]) ?? .distantPast,
-                          occurredAt: Rows.date(row["occurred_at"]) ?? .distantPast, stopped: row["stopped"])
+            history.apply(payload, recordedAt: try Rows.requiredDate(row, "recorded_at"),
+                          occurredAt: try Rows.requiredDate(row, "occurred_at"), stopped: row["stopped"])
             last = row["sequence"]
         }
         return last

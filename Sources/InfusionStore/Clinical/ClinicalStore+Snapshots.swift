@@ -46,7 +46,7 @@ extension ClinicalStore {
         let rows = try Row.fetchAll(db, sql: Self.snapshotSQL, arguments: [id.uuidString, Rows.time(since)])
         var state = SessionState.running
         for row in rows {
-            let kind = ClinicalEventKind(rawValue: row["kind"]) ?? .observation
+            let kind = try Rows.value(ClinicalEventKind.self, row, "kind")
             if let text: String = row["state_after"], let after = SessionState(rawValue: text) { state = after }
             let payload: SessionHistory.Entry.Payload
             do {
@@ -55,8 +55,8 @@ extension ClinicalStore {
                 continue  // a system event this version cannot read says nothing the rules use
             }
             let entry = SessionHistory.Entry(
-                sequence: row["sequence"], recordedAt: Rows.date(row["recorded_at"]) ?? session.startedAt,
-                occurredAt: Rows.date(row["occurred_at"]) ?? session.startedAt, stateAfter: state, payload: payload)
+                sequence: row["sequence"], recordedAt: try Rows.requiredDate(row, "recorded_at"),
+                occurredAt: try Rows.requiredDate(row, "occurred_at"), stateAfter: state, payload: payload)
             if row["rule_entry"] { ruleEntries.append(entry) } else { recent.append(entry) }
         }
         var schedule = ScheduleHistory(sessionId: session.id, drug: session.drug, startedAt: session.startedAt)
