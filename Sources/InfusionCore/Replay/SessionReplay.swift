@@ -141,17 +141,6 @@ public enum SessionReplay {
         }
     }
 
-    /// How the rules see a stored event in the history.
-    static func payload(of event: ClinicalEvent) -> SessionHistory.Entry.Payload {
-        switch event.kind {
-        case .start: event.decodedBody(StartSessionRequest.self).map { .start($0) } ?? .unread
-        case .observation: event.decodedBody(ObservationRequest.self).map { .observation($0) } ?? .unread
-        case .action: event.decodedBody(ActionRequest.self).map { .action($0) } ?? .unread
-        case .system: event.decodedBody(SystemEvent.self).map { .system($0) } ?? .unread
-        case .timer, .decision: .unread
-        }
-    }
-
     private static func summary(_ decisions: [Decision]) -> String {
         decisions.isEmpty ? "nothing" : decisions.map { "\($0.ruleId) \($0.action.rawValue) \($0.priority.rawValue)" }.joined(separator: ", ")
     }
