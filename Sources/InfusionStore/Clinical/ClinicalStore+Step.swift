@@ -79,7 +79,8 @@ extension ClinicalStore {
         _ outcome: StepOutcome, ruleSetHash: String, body: EncodedBody?, db: Database, now: Date
     ) throws -> (response: EventResponse?, alerts: [Alert], alertEvents: [AlertEvent], json: String?) {
         let session = outcome.session
-        let sessionJSON = try Rows.json(session)
+        // Acknowledgements and escalations change no session and append no event: nothing of it to encode.
+        let sessionJSON = outcome.event == nil ? "" : try Rows.json(session)
         if outcome.previous == nil {
             try db.cachedStatement(
                 sql: "INSERT INTO sessions (id, patient_id, drug, state, started_at, updated_at, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

@@ -83,9 +83,4 @@ final class SnapshotCache: Sendable {
                 }
             })
     }
-
-    /// Forgets everything (the record was replaced underneath, e.g. by a restore in tests).
-    func reset() {
-        state.withLock { $0 = State() }
-    }
 }
