@@ -7,13 +7,19 @@ public struct AuditActor: Codable, Sendable, Hashable {
     public var uid: UInt32?
     public var gid: UInt32?
     public var pid: Int32?
+    /// The door the request came through when it was not the daemon's own socket: `web` for the web socket, where
+    /// `person` is the user the reverse proxy authenticated and `uid`, `gid`, `pid` are the proxy's worker. Absent
+    /// (and so not in the hashed bytes) for everything else.
+    public var via: String?
 
-    public init(person: String? = nil, role: String? = nil, uid: UInt32? = nil, gid: UInt32? = nil, pid: Int32? = nil) {
+    public init(person: String? = nil, role: String? = nil, uid: UInt32? = nil, gid: UInt32? = nil, pid: Int32? = nil,
+                via: String? = nil) {
         self.person = person
         self.role = role
         self.uid = uid
         self.gid = gid
         self.pid = pid
+        self.via = via
     }
 
     /// The daemon acting on its own (start, stop, timers).

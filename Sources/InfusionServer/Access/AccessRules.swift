@@ -41,6 +41,8 @@ public enum AccessRules {
         Rule("GET", "/v1/health", everyone),
         Rule("GET", "/metrics", everyone),
         Rule("POST", "/v1/sessions", clinical),
+        // The start checks without the start: stores nothing, but only those who may start need it.
+        Rule("POST", "/v1/sessions/preview", clinical),
         Rule("GET", "/v1/sessions", readers),
         Rule("GET", "/v1/sessions/:id", readers),
         Rule("GET", "/v1/sessions/:id/events", readers),

@@ -19,20 +19,30 @@ public enum InfusionDaemon {
     public static let version = "0.1.0"
 
     /// The router with every route and the problem middleware; tests call it without a socket. Refusals are
-    /// audited through `refusals` (a fresh recorder for the state when nil).
-    public static func buildRouter(state: ServerState, refusals: RefusalAudit? = nil) -> Router<InfusionRequestContext> {
+    /// audited through `refusals` (a fresh recorder for the state when nil). With `web` it is the web socket's
+    /// router: identity from the trusted proxy instead of the peer's groups, browser-safety checks and headers.
+    public static func buildRouter(state: ServerState, refusals: RefusalAudit? = nil, web: WebAccess? = nil) -> Router<InfusionRequestContext> {
         let router = Router(context: InfusionRequestContext.self)
         router.middlewares.add(MetricsMiddleware(metrics: state.metrics))
         router.middlewares.add(StoreEpochMiddleware(epoch: state.storeEpoch))
+        if let web {
+            router.middlewares.add(WebHeadersMiddleware())
+            router.middlewares.add(WebIdentityMiddleware(access: web))
+        }
         router.middlewares.add(ProblemMiddleware(store: state.store, clock: state.clock,
                                                  refusals: refusals ?? RefusalAudit(store: state.store, clock: state.clock)))
         router.middlewares.add(StorageFaultMiddleware(state: state))
-        router.middlewares.add(AccessMiddleware(policy: state.access))
+        if let web {
+            router.middlewares.add(WebGuardMiddleware(access: web, maxBodyBytes: state.maxBodyBytes))
+        } else {
+            router.middlewares.add(AccessMiddleware(policy: state.access))
+        }
         router.middlewares.add(WriteRefusalMiddleware(store: state.store))
         MetricsRoutes.add(to: router, state: state)
         DaemonRoutes.add(to: router, state: state)
         AuditRoutes.add(to: router, state: state)
         SessionRoutes.add(to: router, state: state)
+        StartPreviewRoutes.add(to: router, state: state)
         AlertRoutes.add(to: router, state: state)
         AlertStreamRoutes.add(to: router, state: state)
         ReplayRoutes.add(to: router, state: state)
@@ -108,6 +118,9 @@ public enum InfusionDaemon {
         let state = try prepare(configuration: configuration, logger: logger)
         let socketPath = configuration.resolvedSocketPath
         try SocketFile.prepare(path: socketPath)
+        let webAccess = try configuration.web.map { try WebAccess.resolve($0) }
+        let webSocketPath = configuration.resolvedWebSocketPath
+        if let webSocketPath { try SocketFile.prepare(path: webSocketPath) }
         let limits = configuration.connections ?? ConnectionLimits()
         FileDescriptorLimit.raise(toAtLeast: limits.resolvedMaxConnections + 256, logger: logger)
         let socketFailure = Mutex<String?>(nil)
@@ -139,6 +152,16 @@ public enum InfusionDaemon {
                 }
             },
             logger: logger)
+        var webServices: [any Service] = []
+        if let webAccess, let webSocketPath {
+            webServices.append(WebSocketServer.application(
+                socketPath: webSocketPath, socketGroup: configuration.web?.socketGroup, access: webAccess, state: state,
+                refusals: refusals, limits: limits, http: http, logger: logger,
+                onSocketFailure: { failure in
+                    socketFailure.withLock { $0 = failure }
+                    await serviceGroup.withLock { $0 }?.triggerGracefulShutdown()
+                }))
+        }
         // The first reads and writes of the start meet damage in the pages they touch; the rest of the file is
         // checked in the background once the daemon serves.
         let databasePath = state.store.database.path
@@ -150,6 +173,7 @@ public enum InfusionDaemon {
         _ = try await openingDamaged(path: databasePath) { try await state.store.recordDaemonEvent("daemon.start", detail: [
             "lastCheckpoint": auditFacts.lastCheckpoint, "previousStop": auditFacts.previousStop,
             "version": .string(version), "pid": .number(Double(getpid())), "socket": .string(socketPath),
+            "webSocket": webSocketPath.map(JSONValue.string) ?? .null,
             "database": .string(state.store.database.path), "configFile": configFile.map(JSONValue.string) ?? .null,
             "ruleSetHash": .string(state.ruleSet.hash), "storeEpoch": .string(storeEpoch),
             "profiles": .array(state.ruleSet.profiles.keys.map(\.rawValue).sorted().map(JSONValue.string)),
@@ -162,7 +186,7 @@ public enum InfusionDaemon {
         // Shut down in reverse order: the reloader, hooks and timers stop first, then the alert bus ends open
         // streams, then the server finishes in-flight requests.
         let group = ServiceGroup(configuration: .init(
-            services: [app, SystemdWatchdog(notifier: state.systemd, interval: state.systemd.watchdogInterval, logger: logger,
+            services: ([app] as [any Service]) + webServices + [SystemdWatchdog(notifier: state.systemd, interval: state.systemd.watchdogInterval, logger: logger,
                                             probe: { try await state.store.probeWriter() }),
                        state.alertBus,
                        ScheduleTimer(state: state, interval: tick, logger: logger),
@@ -191,6 +215,7 @@ public enum InfusionDaemon {
             _ = try? await state.store.recordDaemonEvent("daemon.stop", detail: ["graceful": false, "error": .string("\(error)")], now: state.clock())
             await AuditLifecycle.afterStop(state: state, witnessPath: configuration.resolvedAuditWitnessPath, logger: logger)
             SocketFile.remove(path: socketPath)
+            if let webSocketPath { SocketFile.remove(path: webSocketPath) }
             throw error
         }
         await refusals.flush()
@@ -202,6 +227,7 @@ public enum InfusionDaemon {
         }
         await AuditLifecycle.afterStop(state: state, witnessPath: configuration.resolvedAuditWitnessPath, logger: logger)
         SocketFile.remove(path: socketPath)
+        if let webSocketPath { SocketFile.remove(path: webSocketPath) }
         await ReplicationShutdown.close(database: state.store.database, replication: configuration.replication, logger: logger)
         logger.info("stopped")
     }

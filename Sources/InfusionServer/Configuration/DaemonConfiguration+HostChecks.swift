@@ -26,7 +26,7 @@ extension DaemonConfiguration {
             ("the read-audit spool (\(DeferredReadAudit.spoolName) beside the database)",
              (database as NSString).deletingLastPathComponent + "/" + DeferredReadAudit.spoolName),
             ("stateDirectory", stateDirectory),
-        ]
+        ] + (resolvedWebSocketPath.map { [("web.socketPath", $0)] } ?? [])
     }
 
     /// Refuses a configuration in which two of the daemon's files are one file: the same path written two ways,
@@ -61,6 +61,7 @@ extension DaemonConfiguration {
                                          message: "socketGroup '\(group)': this account (uid \(geteuid())) is not a member, so it cannot give the socket to that group; add it to the group (SupplementaryGroups= in the unit)")
             }
         }
+        try checkWebHost(file: source)
         for (name, command) in [("hooks.onAlert", hooks?.onAlert), ("hooks.onStop", hooks?.onStop)] {
             guard let program = command?.first, !program.isEmpty else { continue }
             var isFolder: ObjCBool = false
@@ -94,7 +95,7 @@ extension DaemonConfiguration {
         return (info.st_dev, info.st_ino)
     }
 
-    private static func gid(of name: String) -> gid_t? {
+    static func gid(of name: String) -> gid_t? {
         if let number = gid_t(name) { return number }
         var entry = group()
         var result: UnsafeMutablePointer<group>?
@@ -103,7 +104,7 @@ extension DaemonConfiguration {
         return entry.gr_gid
     }
 
-    private static func supplementaryGroups() -> [gid_t] {
+    static func supplementaryGroups() -> [gid_t] {
         let count = getgroups(0, nil)
         guard count > 0 else { return [] }
         var groups = [gid_t](repeating: 0, count: Int(count))

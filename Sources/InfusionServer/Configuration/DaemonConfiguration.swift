@@ -37,6 +37,8 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
     public var replication: ReplicatorConfiguration?
     /// The background integrity check of the live database.
     public var database: DatabaseConfiguration?
+    /// The web socket behind a reverse proxy (browser pages and the API); none is served when absent.
+    public var web: WebConfiguration?
 
     public init(
         stateDirectory: String = "./.infusiond", socketPath: String? = nil, socketMode: String? = nil,
@@ -104,6 +106,9 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         if let access = mapping["access"] {
             try AccessConfiguration.validate(access, file: file)
         }
+        if let web = mapping["web"] {
+            try WebConfiguration.validate(web, file: file)
+        }
         let configuration: DaemonConfiguration
         do {
             configuration = try YAMLDecoder().decode(DaemonConfiguration.self, from: text)
@@ -137,6 +142,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         try checkAuditTrail(configuration, mapping: mapping, file: file)
         try checkReplication(configuration, mapping: mapping, file: file)
         try checkDatabase(configuration, mapping: mapping, file: file)
+        try checkWeb(configuration, mapping: mapping, file: file)
         if let maxBody = configuration.maxBodyBytes, !(1024...(16 * 1024 * 1024)).contains(maxBody) {
             throw ConfigurationError(file: file, line: mapping["maxBodyBytes"]?.mark?.line, message: "maxBodyBytes must be 1024…16777216")
         }
@@ -151,6 +157,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         case audit
         case replication
         case database
+        case web
         static var allNames: [String] { allCases.map(\.rawValue) }
     }
 
@@ -173,6 +180,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         self.audit = try container.decodeIfPresent(AuditTrailConfiguration.self, forKey: .audit)
         self.replication = try container.decodeIfPresent(ReplicatorConfiguration.self, forKey: .replication)
         self.database = try container.decodeIfPresent(DatabaseConfiguration.self, forKey: .database)
+        self.web = try container.decodeIfPresent(WebConfiguration.self, forKey: .web)
     }
 }
 

@@ -14,7 +14,7 @@ struct WriteRefusalMiddleware: RouterMiddleware {
     let store: ClinicalStore
 
     /// `POST` routes that change nothing (their access-table rows).
-    static let readOnlyRoutes: Set<String> = ["POST /v1/sessions/:id/replay"]
+    static let readOnlyRoutes: Set<String> = ["POST /v1/sessions/:id/replay", "POST /v1/sessions/preview"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let refusal = store.committer.refusal, Self.changesState(method: request.method, path: request.uri.path) {
