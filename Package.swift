@@ -31,6 +31,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "InfusionCore"),
+        // HL7 v2 parsing, MLLP framing, acknowledgements and the IHE PCD-01/PCD-04 mapping as pure values; the
+        // daemon binds them to sessions. NIOCore only for the channel handlers around the pure framer.
+        .target(
+            name: "InfusionHL7",
+            dependencies: ["InfusionCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(
             name: "InfusionStore",
             dependencies: [
@@ -134,6 +140,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "InfusionClientTests", dependencies: ["InfusionClient"]),
+        .testTarget(
+            name: "InfusionHL7Tests",
+            dependencies: [
+                "InfusionHL7",
+                "InfusionCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
         // The bench's pure parts (the alert-delivery join, medians), tested without a daemon.
         .testTarget(
             name: "InfusionBenchTests",
