@@ -24,7 +24,7 @@ struct ConfigDocumentationTests {
         let sections: [String: Any] = [
             "access": AccessConfiguration(), "connections": ConnectionLimits(), "hooks": HookConfiguration(),
             "alertStream": AlertStreamConfiguration(), "timers": TimerConfiguration(), "audit": AuditTrailConfiguration(),
-            "replication": ReplicatorConfiguration(), "database": DatabaseConfiguration(),
+            "replication": ReplicatorConfiguration(), "database": DatabaseConfiguration(), "web": WebConfiguration(),
         ]
         return keys(of: DaemonConfiguration()).flatMap { key in
             sections[key].map { keys(of: $0).map { "\(key).\($0)" } } ?? [key]

@@ -6,13 +6,15 @@ import InfusionCore
 /// Puts the browser-safety headers on every answer of the web socket, refusals included: a strict
 /// Content-Security-Policy (own scripts, styles and connections only; no inline code, no eval, no framing), no
 /// MIME sniffing, no referrer, and nothing kept in a cache (answers carry patient data).
-struct WebHeadersMiddleware: RouterMiddleware {
-    typealias Context = InfusionRequestContext
+public struct WebHeadersMiddleware: RouterMiddleware {
+    public typealias Context = InfusionRequestContext
+
+    public init() {}
 
     /// The policy: everything from this origin only, nothing inline, no `eval` (no `'unsafe-inline'` or
     /// `'unsafe-eval'` anywhere), no plugins, no `<base>`, no framing, forms post here only, and DOM sinks take
     /// no plain strings (pages write text with `textContent`).
-    static let contentSecurityPolicy = [
+    public static let contentSecurityPolicy = [
         "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
         "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
         "require-trusted-types-for 'script'",
@@ -28,7 +30,7 @@ struct WebHeadersMiddleware: RouterMiddleware {
         (HTTPField.Name("Cross-Origin-Resource-Policy")!, "same-origin"),
     ]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         for (name, value) in Self.headers { response.headers[name] = value }
         if response.headers[.contentType]?.hasPrefix("text/event-stream") == true {
@@ -48,12 +50,8 @@ struct WebIdentityMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let peer: PeerCredentials?
-        if let channel = context.channel {
-            peer = await PeerCredentials.read(from: channel)
-        } else {
-            peer = access.peerless
-        }
+        // A Unix socket always reports its peer; only an in-process test connection has none.
+        let peer = await context.peer() ?? access.peerless
         context.web = WebIdentity.settle(headers: request.headers, peer: peer, access: access)
         return try await next(request, context)
     }
