@@ -99,8 +99,11 @@ struct HistoryFixture {
             + #"","occurredAt":""# + time + #"","recordedAt":""# + time + #"","recordedBy":""# + recordedBy
             + #"","sequence":"# + String(sequence) + #","sessionId":""# + session.id.uuidString + #""}"#
         let response = #"{"alerts":[],"decisions":[],"event":"# + eventJSON + #","session":"# + sessionJSON + "}"
+        // The history columns as the daemon writes them: the fixture's events decide nothing, so none stopped.
+        let ruleEntry = (body as? ObservationRequest).map { SessionSnapshot.isRuleEntry($0, decisions: []) } ?? true
         try db.execute(
-            sql: "INSERT INTO events (id, session_id, sequence, kind, recorded_at, occurred_at, recorded_by, body, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [id.uuidString, session.id.uuidString, sequence, kind.rawValue, time, time, recordedBy, bodyJSON, response])
+            sql: "INSERT INTO events (id, session_id, sequence, kind, recorded_at, occurred_at, recorded_by, body, response, state_after, rule_entry, stopped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            arguments: [id.uuidString, session.id.uuidString, sequence, kind.rawValue, time, time, recordedBy, bodyJSON, response,
+                        session.state.rawValue, ruleEntry])
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import InfusionCore
-import InfusionStore
+@testable import InfusionStore
 import Testing
 
 /// The clinical model where a transaction is involved: X01 stops both sessions of a patient together, L16 stops

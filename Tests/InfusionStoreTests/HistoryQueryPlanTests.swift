@@ -14,9 +14,20 @@ struct HistoryQueryPlanTests {
                              arguments: withWindow ? ["s", 10, "2026-01-01T00:00:00.000Z"] : ["s", 10])
                 .map { $0["detail"] as String }
         }
-        #expect(plan.contains { $0.contains("USING INDEX events_rule_history") }, "\(plan)")
-        #expect(plan.contains { $0.contains("USING INDEX decisions_by_session") }, "\(plan)")
+        #expect(plan.contains { $0.contains("USING INDEX events_rule_entries") }, "\(plan)")
         #expect(withWindow == plan.contains { $0.contains("USING INDEX events_by_occurrence") }, "\(plan)")
+        #expect(!plan.contains { $0.hasPrefix("SCAN") }, "a full scan in \(plan)")
+    }
+
+    @Test("the snapshot query reads rule entries and the recent window through indexes, never a scan")
+    func snapshotUsesIndexes() throws {
+        let database = try ClinicalDatabase()
+        let plan = try database.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + ClinicalStore.snapshotSQL, arguments: ["s", "2026-01-01T00:00:00.000Z"])
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX events_rule_entries") }, "\(plan)")
+        #expect(plan.contains { $0.contains("USING INDEX events_by_occurrence") }, "\(plan)")
         #expect(!plan.contains { $0.hasPrefix("SCAN") }, "a full scan in \(plan)")
     }
 }

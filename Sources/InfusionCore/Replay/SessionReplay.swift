@@ -90,7 +90,7 @@ public enum SessionReplay {
     static func trigger(for event: ClinicalEvent, session: Session) -> StepTrigger? {
         switch event.kind {
         case .start: event.decodedBody(StartSessionRequest.self).map { .start($0, sessionId: session.id, eventId: event.id) }
-        case .observation: event.decodedBody(ObservationRequest.self).map { .observation($0) }
+        case .observation: event.decodedBody(ObservationRequest.self).map { $0.device == nil ? .observation($0) : .deviceReading($0) }
         case .action: event.decodedBody(ActionRequest.self).map { .action($0, eventId: event.id) }
         case .timer: .scheduleTick(eventId: event.id)
         case .system:

@@ -70,6 +70,14 @@ public struct SessionSnapshot: Sendable, Hashable {
         !(observation.symptoms ?? []).isEmpty || decisions.contains { $0.action == .pause || $0.action == .stop }
     }
 
+    /// Whether an event belongs among the rule entries: anything but an observation does; an observation when
+    /// ``isRuleEntry(_:decisions:)`` says so. The store keeps this with the event, so a snapshot loads without
+    /// reading the bodies of plain observations.
+    public static func isRuleEntry(_ event: StepEvent, decisions: [Decision]) -> Bool {
+        guard case .observation(let observation) = event.payload else { return true }
+        return isRuleEntry(observation, decisions: decisions)
+    }
+
     /// The snapshot after a recorded step: the outcome's session and event folded in, and the alert events the
     /// store recorded for it (which carry the ids the database gave new alerts).
     public func folding(_ outcome: StepOutcome, alertEvents: [AlertEvent]) -> SessionSnapshot {
@@ -87,7 +95,7 @@ public struct SessionSnapshot: Sendable, Hashable {
         lastSequence = max(lastSequence, event.sequence)
         let entry = SessionHistory.Entry(sequence: event.sequence, recordedAt: event.recordedAt, occurredAt: event.occurredAt,
                                          stateAfter: stateAfter, payload: event.payload)
-        if case .observation(let observation) = event.payload, !Self.isRuleEntry(observation, decisions: decisions) {
+        if !Self.isRuleEntry(event, decisions: decisions) {
             recentObservations.append(entry)
             let latest = recentObservations.map(\.occurredAt).max() ?? entry.occurredAt
             let floor = latest.addingTimeInterval(-Self.recentObservationSpan)

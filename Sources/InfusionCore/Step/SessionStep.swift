@@ -39,7 +39,19 @@ public enum SessionStep {
         case .start, .acknowledge:
             throw noSession
         case .observation(let request):
+            guard request.device == nil else {
+                throw DomainError(.invalid, code: "observation.device", title: "Device provenance is the daemon's",
+                                  detail: "Only the daemon's device listener records where a device reading came from; send the observation without `device`.",
+                                  field: "device")
+            }
             return try observation(request, snapshot: snapshot, profile: profile, actor: actor, now: now)
+        case .deviceReading(let request):
+            guard let device = request.device, request.feedId != nil else {
+                throw DomainError(.invalid, code: "observation.deviceUnknown", title: "Device reading without its device",
+                                  detail: "A device reading names its device (`device`) and the feed it belongs to (`feedId`).",
+                                  field: request.device == nil ? "device" : "feedId")
+            }
+            return try observation(request, snapshot: snapshot, profile: profile, actor: actor, now: now, mayClear: device.mayClear)
         case .action(let request, let eventId):
             return try action(request, eventId: eventId, snapshot: snapshot, profile: profile, actor: actor, now: now)
         case .scheduleTick(let eventId):
@@ -53,6 +65,12 @@ public enum SessionStep {
         case .escalationTick(let alertId):
             return escalation(snapshot: snapshot, only: alertId, profile: profile, now: now)
         }
+    }
+
+    /// What a trigger aimed at an alert that is already resolved causes: an acknowledgement is refused, an
+    /// escalation finds nothing to do. (A snapshot holds unresolved alerts only, so the store asks this first.)
+    public static func onResolvedAlert(_ trigger: StepTrigger, alert: Alert) throws {
+        if case .acknowledge = trigger { throw alertResolved(alert) }
     }
 
     /// The bedside time from which an observation's rules need every plain observation (artefact confirmation
@@ -87,7 +105,8 @@ public enum SessionStep {
     }
 
     static func observation(
-        _ request: ObservationRequest, snapshot: SessionSnapshot, profile: RuleProfile, actor: AuditActor, now: Date
+        _ request: ObservationRequest, snapshot: SessionSnapshot, profile: RuleProfile, actor: AuditActor, now: Date,
+        mayClear: Bool = true
     ) throws -> StepOutcome {
         let session = snapshot.session
         guard session.state.isOpen else {
@@ -116,7 +135,8 @@ public enum SessionStep {
         var alerts = AlertSet(session: next, alerts: snapshot.unresolvedAlerts)
         alerts.apply(decisions, now: now)
         // CLINICAL §7: what this observation proves clear resolves, unless latched or fired again now.
-        let candidates = alerts.alerts.filter { !$0.latched }
+        // A reading its device marked questionable may raise but never proves anything clear (HL7.md, OBX-8).
+        let candidates = mayClear ? alerts.alerts.filter { !$0.latched } : []
         if !candidates.isEmpty {
             var cleared = RuleEngine.clearedRuleIds(profile.rules, context: RuleContext(session: next, at: now, observation: request),
                                                     decisions: decisions)

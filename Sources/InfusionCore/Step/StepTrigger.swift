@@ -7,6 +7,10 @@ public enum StepTrigger: Sendable {
     case start(StartSessionRequest, sessionId: UUID, eventId: UUID)
     /// A bedside or monitor-feed observation (its `eventId` is the event's id).
     case observation(ObservationRequest)
+    /// A reading from a bound monitor or device (HL7 PCD-01/04): an observation from a feed, with its
+    /// ``ObservationRequest/device`` provenance. The same rules act on it as on a station's feed observation;
+    /// a value the device marked questionable may raise an alert but never resolves one.
+    case deviceReading(ObservationRequest)
     /// A clinician or bedside action, with the event id it is recorded under.
     case action(ActionRequest, eventId: UUID)
     /// The observation schedule looked at the session (L20 overdue, L21 stale feed).
@@ -31,7 +35,7 @@ public enum StepTrigger: Sendable {
     public var isDaemonCheck: Bool {
         switch self {
         case .scheduleTick, .clockTick, .otherSessionStopped, .escalationTick: true
-        case .start, .observation, .action, .acknowledge: false
+        case .start, .observation, .deviceReading, .action, .acknowledge: false
         }
     }
 }

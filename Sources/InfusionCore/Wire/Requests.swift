@@ -58,6 +58,8 @@ public struct ObservationRequest: Codable, Sendable, Hashable {
     public var serumLevelUgPerMl: Double?
     /// The station feed that sent it (e.g. a bedside monitor's id), for the stale-feed rule L21; nil for hand entry.
     public var feedId: String?
+    /// Set only on a device reading (``StepTrigger/deviceReading(_:)``): the device and message it came from.
+    public var device: DeviceProvenance?
 
     public init(
         eventId: UUID = UUID(), observedAt: Date, recordedBy: String, vitals: Vitals? = nil,

@@ -59,7 +59,7 @@ enum SessionChecks {
                 let profile = ruleSet.profiles[snapshot.session.drug]
                 guard try SessionStep.run(trigger(), snapshot: snapshot, profile: profile, ruleSetHash: ruleSet.hash, actor: .daemon,
                                           now: now) != nil,
-                      let response = try await state.store.commit(trigger(), sessionId: id, ruleSet: ruleSet, actor: .daemon, now: now)?.response
+                      let response = try await state.store.commit(trigger(), on: .session(id), ruleSet: ruleSet, actor: .daemon, now: now, body: nil, retryOf: nil)?.response
                 else { continue }
                 recorded.append(response)
                 for decision in response.decisions {

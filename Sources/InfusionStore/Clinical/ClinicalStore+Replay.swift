@@ -8,20 +8,23 @@ extension ClinicalStore {
     public func replayMaterial(sessionId: UUID) async throws -> (session: Session, events: [SessionReplay.StoredEvent], loads: [(hash: String, at: Date)]) {
         try await writer.read { db in
             let session = try Self.loadSession(db, id: sessionId)
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM events WHERE session_id = ? ORDER BY sequence", arguments: [sessionId.uuidString])
-            let decisions = try Row.fetchAll(db, sql: "SELECT * FROM decisions WHERE session_id = ? ORDER BY id", arguments: [sessionId.uuidString])
-                .map(Rows.storedDecision)
+            let records = try EventRecord.filter(EventRecord.Columns.sessionId == sessionId.uuidString)
+                .order(EventRecord.Columns.sequence).fetchAll(db)
+            let decisions = try DecisionRecord.filter(DecisionRecord.Columns.sessionId == sessionId.uuidString)
+                .order(DecisionRecord.Columns.id).fetchAll(db).map { try $0.storedDecision() }
             let byEvent = Dictionary(grouping: decisions, by: \.eventId)
-            let events = try rows.map { row in
-                let event = try Rows.event(row)
+            let events = try records.map { record in
+                let event = try record.event()
                 let stored = byEvent[event.id] ?? []
-                let response = try? Rows.decode(EventResponse.self, row["response"])
+                // The session after the event as it was answered; a replay reports an answer it cannot read as a
+                // difference rather than stopping.
+                let response = try? Rows.decode(EventResponse.self, record.response)
                 return SessionReplay.StoredEvent(
                     event: event, decisions: stored.map(\.decision), decisionsRuleSetHash: stored.first?.ruleSetHash,
                     sessionAfter: response?.session)
             }
             let loads = try Row.fetchAll(db, sql: "SELECT hash, loaded_at FROM rule_set_loads ORDER BY id").map { row in
-                (hash: row["hash"] as String, at: Rows.date(row["loaded_at"]) ?? .distantPast)
+                (hash: try row.text(Column("hash")), at: try row.time(Column("loaded_at")))
             }
             return (session, events, loads)
         }

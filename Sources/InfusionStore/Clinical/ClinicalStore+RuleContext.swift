@@ -14,46 +14,38 @@ extension ClinicalStore {
                                     arguments: StatementArguments([session.id.uuidString, beforeSequence ?? Int64.max]
                                         + (observedSince.map { [Rows.time($0)] } ?? [])))
         var entries: [SessionHistory.Entry] = []
-        var state = SessionState.running
         for row in rows {
-            let kind = try Rows.value(ClinicalEventKind.self, row, "kind")
-            let body: String = row["body"]
-            if let text: String = row["state_after"], let after = SessionState(rawValue: text) { state = after }
+            let kind = try row.raw(ClinicalEventKind.self, EventRecord.Columns.kind)
             let payload: SessionHistory.Entry.Payload
             do {
-                payload = try HistoryDocuments.payload(kind: kind, body: body)
+                payload = try HistoryDocuments.payload(kind: kind, body: row[EventRecord.Columns.body.name])
             } catch where kind == .system {
                 continue  // a system event this version cannot read says nothing the rules use
             }
             entries.append(SessionHistory.Entry(
-                sequence: row["sequence"], recordedAt: try Rows.requiredDate(row, "recorded_at"),
-                occurredAt: try Rows.requiredDate(row, "occurred_at"), stateAfter: state, payload: payload))
+                sequence: try row.integer(EventRecord.Columns.sequence), recordedAt: try row.time(EventRecord.Columns.recordedAt),
+                occurredAt: try row.time(EventRecord.Columns.occurredAt),
+                stateAfter: try row.raw(SessionState.self, EventRecord.Columns.stateAfter), payload: payload))
         }
         return SessionHistory(entries: entries)
     }
 
     /// The history query: ?1 the session, ?2 the sequence to stop before, ?3 (with the window) the earliest bedside
     /// time of plain observations to include. Each part of the union is answered from an index
-    /// (0004_rule_history_indexes), so no stored body is read that the rules will not use.
+    /// (0006_event_history_columns, 0004's `events_by_occurrence`), so no stored body is read that the rules will
+    /// not use.
     static func historySQL(withWindow: Bool) -> String {
         let windowPart = withWindow ? """
-            UNION ALL
+            UNION
             SELECT sequence FROM events WHERE session_id = ?1 AND occurred_at >= ?3 AND +sequence < ?2
             """ : ""
         return """
-            SELECT e.sequence, e.kind, e.recorded_at, e.occurred_at, e.body,
-                   CASE WHEN e.kind != 'observation' OR EXISTS (
-                       SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action IN ('pause', 'stop'))
-                   THEN json_extract(e.response, '$.session.state') END AS state_after
-            FROM events e
-            WHERE e.session_id = ?1 AND e.sequence IN (
-                SELECT sequence FROM events WHERE session_id = ?1 AND sequence < ?2
-                    AND (kind != 'observation' OR json_array_length(body, '$.symptoms') > 0)
-                UNION ALL
-                SELECT stopping.sequence FROM decisions d JOIN events stopping ON stopping.id = d.event_id
-                WHERE d.session_id = ?1 AND d.action IN ('pause', 'stop') AND stopping.sequence < ?2
+            SELECT sequence, kind, recorded_at, occurred_at, body, state_after
+            FROM events
+            WHERE session_id = ?1 AND sequence IN (
+                SELECT sequence FROM events WHERE session_id = ?1 AND rule_entry = 1 AND sequence < ?2
                 \(windowPart))
-            ORDER BY e.sequence
+            ORDER BY sequence
             """
     }
 

@@ -16,16 +16,15 @@ extension ClinicalStore {
     /// that does not decode counts as unread, as in ``ScheduleHistory/apply(_:decisions:)``.
     func foldSchedule(_ db: Database, sessionId: UUID, into history: inout ScheduleHistory, after: Int64) throws -> Int64? {
         let rows = try Row.fetchCursor(try db.cachedStatement(sql: """
-            SELECT e.sequence, e.kind, e.recorded_at, e.occurred_at, e.body,
-                   EXISTS (SELECT 1 FROM decisions d WHERE d.event_id = e.id AND d.action = 'stop') AS stopped
-            FROM events e WHERE e.session_id = ? AND e.sequence > ? ORDER BY e.sequence
+            SELECT sequence, kind, recorded_at, occurred_at, body, stopped
+            FROM events WHERE session_id = ? AND sequence > ? ORDER BY sequence
             """), arguments: [sessionId.uuidString, after])
         var last: Int64?
         while let row = try rows.next() {
             let payload = ClinicalEventKind(rawValue: row["kind"])
                 .flatMap { try? HistoryDocuments.payload(kind: $0, body: row["body"]) } ?? .unread
             history.apply(payload, recordedAt: try Rows.requiredDate(row, "recorded_at"),
-                          occurredAt: try Rows.requiredDate(row, "occurred_at"), stopped: row["stopped"])
+                          occurredAt: try Rows.requiredDate(row, "occurred_at"), stopped: try row.flag(EventRecord.Columns.stopped))
             last = row["sequence"]
         }
         return last
@@ -38,14 +37,5 @@ extension ClinicalStore {
             let spec = (ruleSet.profiles[session.drug]?.resolvedSchedule) ?? .standard(for: session.drug)
             return ObservationSchedule.status(history: try self.scheduleHistory(db, session: session), spec: spec, now: now)
         }
-    }
-
-    /// Runs the schedule rules (L20, L21) for a session at `now` inside one write transaction and, when they ask
-    /// for something new (an alert not yet raised at that priority, or a pause), records a `timer` event with its
-    /// decisions, alert changes and audit records. Returns nil when nothing new was needed.
-    ///
-    /// The check runs on the writer's snapshot, so an observation that arrived meanwhile is taken into account.
-    public func recordScheduleCheck(sessionId: UUID, ruleSet: RuleSet, now: Date) async throws -> EventResponse? {
-        try await commit(.scheduleTick(eventId: UUID()), sessionId: sessionId, ruleSet: ruleSet, actor: .daemon, now: now)?.response
     }
 }

@@ -44,48 +44,40 @@ extension ClinicalStore {
         var ruleEntries: [SessionHistory.Entry] = []
         var recent: [SessionHistory.Entry] = []
         let rows = try Row.fetchAll(db, sql: Self.snapshotSQL, arguments: [id.uuidString, Rows.time(since)])
-        var state = SessionState.running
         for row in rows {
-            let kind = try Rows.value(ClinicalEventKind.self, row, "kind")
-            if let text: String = row["state_after"], let after = SessionState(rawValue: text) { state = after }
+            let kind = try row.raw(ClinicalEventKind.self, EventRecord.Columns.kind)
             let payload: SessionHistory.Entry.Payload
             do {
-                payload = try HistoryDocuments.payload(kind: kind, body: row["body"])
+                payload = try HistoryDocuments.payload(kind: kind, body: row[EventRecord.Columns.body.name])
             } catch where kind == .system {
                 continue  // a system event this version cannot read says nothing the rules use
             }
             let entry = SessionHistory.Entry(
-                sequence: row["sequence"], recordedAt: try Rows.requiredDate(row, "recorded_at"),
-                occurredAt: try Rows.requiredDate(row, "occurred_at"), stateAfter: state, payload: payload)
-            if row["rule_entry"] { ruleEntries.append(entry) } else { recent.append(entry) }
+                sequence: try row.integer(EventRecord.Columns.sequence), recordedAt: try row.time(EventRecord.Columns.recordedAt),
+                occurredAt: try row.time(EventRecord.Columns.occurredAt),
+                stateAfter: try row.raw(SessionState.self, EventRecord.Columns.stateAfter), payload: payload)
+            if try row.flag(EventRecord.Columns.ruleEntry) { ruleEntries.append(entry) } else { recent.append(entry) }
         }
         var schedule = ScheduleHistory(sessionId: session.id, drug: session.drug, startedAt: session.startedAt)
         _ = try foldSchedule(db, sessionId: session.id, into: &schedule, after: 0)
         let alerts = try unresolvedAlerts(db, sessionId: id)
-        var tracked: [SessionSnapshot.TrackedAlert] = []
-        if !alerts.isEmpty {
-            let events = try Row.fetchAll(
-                db, sql: "SELECT * FROM alert_events WHERE alert_id IN (\(alerts.map { _ in "?" }.joined(separator: ","))) ORDER BY id",
-                arguments: StatementArguments(alerts.map(\.id))).map(Self.alertEvent)
-            let byAlert = Dictionary(grouping: events, by: \.alert.id)
-            tracked = alerts.map { SessionSnapshot.TrackedAlert(alert: $0, events: byAlert[$0.id] ?? []) }
-        }
+        let byAlert = try Self.alertEvents(db, of: alerts.map(\.id))
+        let tracked = alerts.map { SessionSnapshot.TrackedAlert(alert: $0, events: byAlert[$0.id] ?? []) }
         return SessionSnapshot(session: session, lastSequence: lastSequence, ruleEntries: ruleEntries, recentObservations: recent,
                                recentObservationsSince: since, schedule: schedule, alerts: tracked)
     }
 
-    /// The snapshot query: ?1 the session, ?2 the bedside time from which plain observations are read too.
-    /// `rule_entry` marks the events every rule evaluation reads (see ``SessionSnapshot/ruleEntries``).
+    /// The snapshot query: ?1 the session, ?2 the bedside time from which plain observations are read too. The
+    /// history columns say which events every rule evaluation reads and the state each left; both parts of the
+    /// union are answered from an index (0006_event_history_columns, 0004's `events_by_occurrence`).
     static let snapshotSQL = """
-        SELECT e.sequence, e.kind, e.recorded_at, e.occurred_at, e.body,
-               CASE WHEN e.kind != 'observation' OR stopping.id IS NOT NULL THEN json_extract(e.response, '$.session.state') END AS state_after,
-               (e.kind != 'observation' OR IFNULL(json_array_length(e.body, '$.symptoms'), 0) > 0 OR stopping.id IS NOT NULL) AS rule_entry
-        FROM events e
-        LEFT JOIN (SELECT DISTINCT d.event_id AS id FROM decisions d WHERE d.session_id = ?1 AND d.action IN ('pause', 'stop')) stopping
-            ON stopping.id = e.id
-        WHERE e.session_id = ?1
-          AND (e.kind != 'observation' OR json_array_length(e.body, '$.symptoms') > 0 OR stopping.id IS NOT NULL OR e.occurred_at >= ?2)
-        ORDER BY e.sequence
+        SELECT sequence, kind, recorded_at, occurred_at, body, state_after, rule_entry
+        FROM events
+        WHERE session_id = ?1 AND sequence IN (
+            SELECT sequence FROM events WHERE session_id = ?1 AND rule_entry = 1
+            UNION
+            SELECT sequence FROM events WHERE session_id = ?1 AND occurred_at >= ?2)
+        ORDER BY sequence
         """
 }
 

@@ -9,16 +9,33 @@ public struct RecordedStep: Sendable {
     public var alerts: [Alert]
     /// The answer's JSON text exactly as stored (for idempotent retries and to answer without encoding again).
     public var json: String?
+    /// The answer is the one stored for an earlier request with the same event id and body; nothing was stored.
+    public var replayed = false
 }
 
-extension ClinicalStore {
-    /// Runs `trigger` through ``SessionStep`` on the session's snapshot inside the writer and records what it
-    /// decided, all in one transaction; returns nil when a daemon check found nothing new (nothing is written).
+extension ClinicalStore: ClinicalRecordStore {
     public func commit(
-        _ trigger: StepTrigger, sessionId: UUID, ruleSet: RuleSet?, actor: AuditActor, now: Date, body: EncodedBody? = nil
+        _ trigger: StepTrigger, on target: StepTarget, ruleSet: RuleSet?, actor: AuditActor, now: Date, body: EncodedBody? = nil,
+        retryOf eventId: UUID? = nil
     ) async throws -> RecordedStep? {
         try await committer.write { db in
-            try self.runStep(trigger, sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now, db: db, body: body)
+            let sessionId: UUID
+            switch target {
+            case .session(let id):
+                sessionId = id
+            case .alert(let id):
+                let alert = try self.loadAlert(db, id: id)
+                // The snapshot holds unresolved alerts only: the step says what a trigger on a resolved one means.
+                if alert.state == .resolved {
+                    try SessionStep.onResolvedAlert(trigger, alert: alert)
+                    return nil
+                }
+                sessionId = alert.sessionId
+            }
+            if let eventId, let body, let original = try self.replay(db, eventId: eventId, sessionId: sessionId, body: body) {
+                return RecordedStep(response: original.response, alerts: original.response.alerts, json: original.json, replayed: true)
+            }
+            return try self.runStep(trigger, sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now, db: db, body: body)
         }
     }
 
@@ -82,20 +99,16 @@ extension ClinicalStore {
         // Acknowledgements and escalations change no session and append no event: nothing of it to encode.
         let sessionJSON = outcome.event == nil ? "" : try Rows.json(session)
         if outcome.previous == nil {
-            try db.cachedStatement(
-                sql: "INSERT INTO sessions (id, patient_id, drug, state, started_at, updated_at, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            ).execute(arguments: [session.id.uuidString, session.patientId, session.drug.rawValue, session.state.rawValue,
-                                  Rows.time(now), Rows.time(now), ruleSetHash, sessionJSON])
+            try SessionRecord(session: session, document: sessionJSON, ruleSetHash: ruleSetHash, at: now).insert(db)
         }
         if let lead = outcome.leadAudit { try append(lead, db: db, now: now) }
         var decisionIds: [String: Int64] = [:]
         if let event = outcome.event {
             for decision in outcome.decisions {
-                try db.cachedStatement(
-                    sql: "INSERT INTO decisions (session_id, event_id, decided_at, rule_id, action, priority, rule_set_hash, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                ).execute(arguments: [session.id.uuidString, event.id.uuidString, Rows.time(now), decision.ruleId,
-                                      decision.action.rawValue, decision.priority.rawValue, ruleSetHash, try Rows.json(decision)])
-                decisionIds[decision.ruleId] = db.lastInsertedRowID
+                var record = DecisionRecord(decision: decision, document: try Rows.json(decision), sessionId: session.id, eventId: event.id,
+                                            ruleSetHash: ruleSetHash, at: now)
+                try record.insert(db)
+                decisionIds[decision.ruleId] = record.id
                 try append(AuditFacts.decision(decision, eventId: event.id, ruleSetHash: ruleSetHash, session: session), db: db, now: now)
             }
         }
@@ -103,36 +116,23 @@ extension ClinicalStore {
         var alerts: [Alert] = []
         var alertEvents: [AlertEvent] = []
         for var change in outcome.alertChanges {
+            if change.kind != .raised { change.alert.id = assigned[change.alert.id] ?? change.alert.id }
+            var record = AlertRecord(alert: change.alert, decisionId: change.decisionRuleId.flatMap { decisionIds[$0] },
+                                     isNew: change.kind == .raised)
             if change.kind == .raised {
-                let alert = change.alert
-                try db.cachedStatement(
-                    sql: "INSERT INTO alerts (session_id, rule_id, priority, state, latched, reason, guidance, raised_at, updated_at, decision_id) VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)"
-                ).execute(arguments: [session.id.uuidString, alert.ruleId, alert.priority.rawValue, alert.latched, alert.reason,
-                                      alert.guidance, Rows.time(alert.raisedAt), Rows.time(alert.updatedAt),
-                                      change.decisionRuleId.flatMap { decisionIds[$0] }])
-                assigned[alert.id] = db.lastInsertedRowID
-                change.alert.id = db.lastInsertedRowID
+                try record.insert(db)
+                assigned[change.alert.id] = record.alert.id
+                change.alert = record.alert
             } else {
-                change.alert.id = assigned[change.alert.id] ?? change.alert.id
-                let alert = change.alert
-                let decisionId = change.decisionRuleId.flatMap { decisionIds[$0] }
-                try db.cachedStatement(sql: """
-                    UPDATE alerts SET priority = ?, state = ?, latched = ?, reason = ?, guidance = ?, updated_at = ?,
-                        acknowledged_by = ?, acknowledged_at = ?, note = ?, resolved_at = ?, escalation_level = ?,
-                        decision_id = COALESCE(?, decision_id)
-                    WHERE id = ?
-                    """).execute(arguments: [
-                        alert.priority.rawValue, alert.state.rawValue, alert.latched, alert.reason, alert.guidance,
-                        Rows.time(alert.updatedAt), alert.acknowledgedBy, alert.acknowledgedAt.map(Rows.time), alert.note,
-                        alert.resolvedAt.map(Rows.time), alert.escalationLevel, decisionId, alert.id])
+                try record.update(db, columns: record.changedColumns)
             }
             try append(AuditFacts.alert(change, patientId: session.patientId), db: db, now: now)
             alertEvents.append(try recordAlertEvent(db, kind: change.kind, alert: change.alert, now: now))
             alerts.append(change.alert)
         }
         if let previous = outcome.previous, outcome.event != nil {
-            try db.cachedStatement(sql: "UPDATE sessions SET state = ?, updated_at = ?, document = ? WHERE id = ?").execute(
-                arguments: [session.state.rawValue, Rows.time(now), sessionJSON, session.id.uuidString])
+            try SessionRecord(session: session, document: sessionJSON, ruleSetHash: ruleSetHash, at: now)
+                .update(db, columns: SessionRecord.changedBySteps)
             if outcome.stateChanged {
                 let record = try append(AuditFacts.sessionState(from: previous, to: session, actor: outcome.actor), db: db, now: now)
                 try enqueueStopNotice(db, stateRecord: record, session: session, previous: previous, actor: outcome.actor, now: now)
@@ -146,7 +146,9 @@ extension ClinicalStore {
                                   recordedAt: stepEvent.recordedAt, occurredAt: stepEvent.occurredAt, recordedBy: stepEvent.recordedBy,
                                   body: encoded.value)
         let response = EventResponse(event: event, decisions: outcome.decisions, session: session, alerts: alerts)
-        let json = try insert(event, body: encoded, sessionJSON: sessionJSON, decisions: outcome.decisions, alerts: alerts, db: db)
+        let json = try insert(event, body: encoded, sessionJSON: sessionJSON, decisions: outcome.decisions, alerts: alerts,
+                              stateAfter: session.state, ruleEntry: SessionSnapshot.isRuleEntry(stepEvent, decisions: outcome.decisions),
+                              db: db)
         return (response, alerts, alertEvents, json)
     }
 

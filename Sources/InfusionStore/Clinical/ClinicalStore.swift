@@ -28,24 +28,16 @@ public final class ClinicalStore: Sendable {
 
     // MARK: Sessions
 
-    /// Starts a session: checks the start request against the profile and records the start.
-    public func startSession(_ request: StartSessionRequest, ruleSet: RuleSet, actor: AuditActor, now: Date) async throws -> Session {
-        let id = UUID()
-        let recorded = try await commit(.start(request, sessionId: id, eventId: UUID()), sessionId: id, ruleSet: ruleSet, actor: actor,
-                                        now: now, body: try EncodedBody(request))
-        guard let session = recorded?.response?.session else { throw StoredRecordUnreadable(what: "the start of session \(id) recorded no event") }
-        return session
-    }
-
     /// Sessions by state: `open` (default), `closed` or `all`, newest first.
     public func sessions(state: String) async throws -> [Session] {
         try await writer.read { db in
-            let filter = switch state {
-            case "closed": "WHERE state = 'closed'"
-            case "all": ""
-            default: "WHERE \(OpenStateFilters.sessions)"
+            let all = SessionRecord.order(SessionRecord.Columns.startedAt.desc)
+            let chosen = switch state {
+            case "closed": all.filter(SessionRecord.Columns.state == SessionState.closed.rawValue)
+            case "all": all
+            default: all.filter(sql: OpenStateFilters.sessions)
             }
-            return try Row.fetchAll(db, sql: "SELECT document FROM sessions \(filter) ORDER BY started_at DESC").map(Rows.session)
+            return try chosen.fetchAll(db).map { try $0.session() }
         }
     }
 
@@ -54,15 +46,12 @@ public final class ClinicalStore: Sendable {
     public func sessionDetail(id: UUID, ruleSet: RuleSet? = nil, now: Date? = nil) async throws -> SessionDetail {
         try await writer.read { db in
             let session = try Self.loadSession(db, id: id)
-            let alerts = try Row.fetchAll(
-                db, sql: "SELECT * FROM alerts WHERE session_id = ? AND state != 'resolved' ORDER BY id",
-                arguments: [id.uuidString]).map(Rows.alert)
-            let last = try Row.fetchOne(
-                db, sql: "SELECT * FROM events WHERE session_id = ? AND kind = 'observation' ORDER BY sequence DESC LIMIT 1",
-                arguments: [id.uuidString]).map(Rows.event)
-            let decisions = try Row.fetchAll(
-                db, sql: "SELECT * FROM decisions WHERE session_id = ? ORDER BY id DESC LIMIT 20",
-                arguments: [id.uuidString]).map(Rows.storedDecision)
+            let alerts = try self.unresolvedAlerts(db, sessionId: id)
+            let last = try EventRecord
+                .filter(EventRecord.Columns.sessionId == id.uuidString && EventRecord.Columns.kind == ClinicalEventKind.observation.rawValue)
+                .order(EventRecord.Columns.sequence.desc).fetchOne(db)?.event()
+            let decisions = try DecisionRecord.filter(DecisionRecord.Columns.sessionId == id.uuidString)
+                .order(DecisionRecord.Columns.id.desc).limit(20).fetchAll(db).map { try $0.storedDecision() }
             var detail = SessionDetail(session: session, openAlerts: alerts, lastObservation: last, recentDecisions: decisions)
             if let ruleSet, let now {
                 (detail.delivered, detail.prediction) = try self.doseAndPrediction(db, session: session, ruleSet: ruleSet, now: now)
@@ -77,20 +66,20 @@ public final class ClinicalStore: Sendable {
     public func events(sessionId: UUID) async throws -> EventList {
         try await writer.read { db in
             _ = try Self.loadSession(db, id: sessionId)
-            let events = try Row.fetchAll(db, sql: "SELECT * FROM events WHERE session_id = ? ORDER BY sequence",
-                                          arguments: [sessionId.uuidString]).map(Rows.event)
-            let decisions = try Row.fetchAll(db, sql: "SELECT * FROM decisions WHERE session_id = ? ORDER BY id",
-                                             arguments: [sessionId.uuidString]).map(Rows.storedDecision)
+            let events = try EventRecord.filter(EventRecord.Columns.sessionId == sessionId.uuidString)
+                .order(EventRecord.Columns.sequence).fetchAll(db).map { try $0.event() }
+            let decisions = try DecisionRecord.filter(DecisionRecord.Columns.sessionId == sessionId.uuidString)
+                .order(DecisionRecord.Columns.id).fetchAll(db).map { try $0.storedDecision() }
             return EventList(events: events, decisions: decisions)
         }
     }
 
     static func loadSession(_ db: Database, id: UUID) throws -> Session {
-        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT document FROM sessions WHERE id = ?"), arguments: [id.uuidString]) else {
+        guard let record = try SessionRecord.fetchOne(db, key: id.uuidString) else {
             throw DomainError(.notFound, code: "session.notFound", title: "No such session",
                               detail: "There is no session \(id.uuidString); list sessions with GET /v1/sessions?state=all.")
         }
-        return try Rows.session(row)
+        return try record.session()
     }
 
     static func entity(_ session: Session) -> AuditEntity {
@@ -99,18 +88,17 @@ public final class ClinicalStore: Sendable {
 
     // MARK: Events
 
-    /// Stores the event with its answer and returns the answer's JSON text (kept for idempotent retries). The
-    /// body and the session arrive encoded, so nothing is encoded twice: the answer is assembled from them.
+    /// Stores the event with its answer and its history columns, and returns the answer's JSON text (kept for
+    /// idempotent retries). The body and the session arrive encoded, so nothing is encoded twice: the answer is
+    /// assembled from them.
     @discardableResult
     func insert(_ event: ClinicalEvent, body: EncodedBody, sessionJSON: String, decisions: [Decision], alerts: [Alert],
-                db: Database) throws -> String {
+                stateAfter: SessionState, ruleEntry: Bool, db: Database) throws -> String {
         let responseJSON = try Self.responseJSON(event: event, bodyJSON: body.json, decisions: decisions, sessionJSON: sessionJSON,
                                                  alerts: alerts)
-        try db.cachedStatement(
-            sql: "INSERT INTO events (id, session_id, sequence, kind, recorded_at, occurred_at, recorded_by, body, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ).execute(
-            arguments: [event.id.uuidString, event.sessionId.uuidString, event.sequence, event.kind.rawValue,
-                        Rows.time(event.recordedAt), Rows.time(event.occurredAt), event.recordedBy, body.json, responseJSON])
+        try EventRecord(id: event.id, sessionId: event.sessionId, sequence: event.sequence, kind: event.kind, recordedAt: event.recordedAt,
+                        occurredAt: event.occurredAt, recordedBy: event.recordedBy, body: body.json, response: responseJSON,
+                        stateAfter: stateAfter, ruleEntry: ruleEntry, stopped: decisions.contains { $0.action == .stop }).insert(db)
         return responseJSON
     }
 
