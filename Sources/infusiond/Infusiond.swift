@@ -78,7 +78,8 @@ struct CheckConfig: AsyncParsableCommand {
             anywhere, durations without a unit, thresholds outside what a value can be (a unit slip), clauses that \
             never or always match, schedules and escalation timers that cannot work; and what the file names on \
             this host (unless --offline): no two of the daemon's files may be one file, socketGroup must exist \
-            with the daemon in it, hook programs must exist. Exits 0 when everything loads, 78 (config error) \
+            with the daemon in it, hook programs must exist, and for the web socket the proxy account and \
+            web.socketGroup must exist. Exits 0 when everything loads, 78 (config error) \
             with the file and line otherwise.
             """)
 
@@ -103,6 +104,12 @@ struct CheckConfig: AsyncParsableCommand {
                 let steps = schedule.afterStart.map { "every \($0.every) for \($0.duration)" }.joined(separator: ", then ")
                 print("    observations: \(steps), then every \(schedule.maintenanceEvery); after the end every \(schedule.afterEnd.every) for \(schedule.afterEnd.duration) (\(schedule.afterEnd.durationWithSymptoms) after symptoms)")
                 print("    L20 overdue: more than \(schedule.overdue.lowAfter) low, \(schedule.overdue.mediumAfter) medium, \(schedule.overdue.pauseDuringLoadingAfter) pause during loading")
+            }
+            if let web = configuration.web, let path = configuration.resolvedWebSocketPath {
+                let roles = (web.roles ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value.map(\.rawValue).joined(separator: ", "))" }
+                print("web: \(path) for the proxy account \(web.proxy?.account ?? "?") (\(web.resolvedUserHeader), \(web.resolvedGroupsHeader)); roles: \(roles.isEmpty ? "none" : roles.joined(separator: "; ")); origin: \(web.publicOrigin ?? "not set (Fetch Metadata only)")")
+            } else {
+                print("web: off (no web section)")
             }
             print("rule-set hash: \(ruleSet.hash)")
         } catch {

@@ -33,8 +33,20 @@ public actor RefusalAudit {
     private let clock: @Sendable () -> Date
     private let window: Duration
     private let recordsPerWindow: Int
-    /// Keyed by uid; nil for connections without peer credentials (in-process tests).
-    private var windows: [UInt32?: Window] = [:]
+    /// Whose allowance a refusal counts against: the peer account (nil uid for connections without peer
+    /// credentials, in-process tests) and, on the web socket, the person the proxy vouched for, since every person
+    /// there arrives as the proxy's one account and one of them must not use up the others' records.
+    private struct WindowKey: Hashable {
+        var uid: UInt32?
+        var person: String?
+
+        init(_ actor: AuditActor) {
+            uid = actor.uid
+            person = actor.via == nil ? nil : actor.person
+        }
+    }
+
+    private var windows: [WindowKey: Window] = [:]
 
     /// A recorder writing to `store`; tests may shorten the window and the allowance.
     public init(store: ClinicalStore, clock: @escaping @Sendable () -> Date,
@@ -85,7 +97,7 @@ public actor RefusalAudit {
     /// The decision itself, made without suspending so concurrent refusals of one peer count exactly.
     private func decide(actor: AuditActor, code: String) -> (admitted: Bool, ended: Window?) {
         let now = clock()
-        let key = actor.uid
+        let key = WindowKey(actor)
         if let current = windows[key], now < current.start.addingTimeInterval(seconds(window)) {
             var updated = current
             updated.actor = actor
@@ -108,7 +120,7 @@ public actor RefusalAudit {
         return (true, ended)
     }
 
-    private func scheduleSummary(key: UInt32?, start: Date) {
+    private func scheduleSummary(key: WindowKey, start: Date) {
         let delay = window
         Task {
             try? await Task.sleep(for: delay)
@@ -116,25 +128,30 @@ public actor RefusalAudit {
         }
     }
 
-    private func closeWindow(key: UInt32?, start: Date) async {
+    private func closeWindow(key: WindowKey, start: Date) async {
         guard let current = windows[key], current.start == start, current.suppressed > 0 else { return }
         windows[key] = nil
         await writeSummary(current, end: clock())
     }
 
     private func writeSummary(_ window: Window, end: Date) async {
+        // A web person's window names the person and the door; other windows keep their fields as they were.
+        let web: [String: JSONValue] = window.actor.via.map { via in
+            ["via": .string(via), "person": window.actor.person.map(JSONValue.string) ?? .null]
+        } ?? [:]
+        let counts: [String: JSONValue] = [
+            "uid": window.actor.uid.map { .number(Double($0)) } ?? .null,
+            "gid": window.actor.gid.map { .number(Double($0)) } ?? .null,
+            "lastPid": window.actor.pid.map { .number(Double($0)) } ?? .null,
+            "windowStart": .string(WireJSON.formatTimestamp(window.start)),
+            "windowEnd": .string(WireJSON.formatTimestamp(end)),
+            "recorded": .number(Double(window.recorded)),
+            "suppressed": .number(Double(window.suppressed)),
+            "byCode": .object(window.byCode.mapValues { .number(Double($0)) }),
+            "explanation": .string("This peer was refused more often than the audit trail records in full; the refusals after the first \(window.recorded) in the window were only counted."),
+        ]
         do {
-            try await store.recordDaemonEvent("refusal.suppressed", detail: [
-                "uid": window.actor.uid.map { .number(Double($0)) } ?? .null,
-                "gid": window.actor.gid.map { .number(Double($0)) } ?? .null,
-                "lastPid": window.actor.pid.map { .number(Double($0)) } ?? .null,
-                "windowStart": .string(WireJSON.formatTimestamp(window.start)),
-                "windowEnd": .string(WireJSON.formatTimestamp(end)),
-                "recorded": .number(Double(window.recorded)),
-                "suppressed": .number(Double(window.suppressed)),
-                "byCode": .object(window.byCode.mapValues { .number(Double($0)) }),
-                "explanation": .string("This peer was refused more often than the audit trail records in full; the refusals after the first \(window.recorded) in the window were only counted."),
-            ], now: clock())
+            try await store.recordDaemonEvent("refusal.suppressed", detail: .object(web.merging(counts) { own, _ in own }), now: clock())
         } catch {
             // The counts are lost with the write; the refusals themselves were already answered.
         }

@@ -197,3 +197,31 @@ struct WebIdentityTests {
     }
 }
 
+
+/// Every person on the web arrives as the proxy's one account: the refusal allowance is per person there.
+@Suite("Web socket: refusal allowance per person")
+struct WebRefusalAllowanceTests {
+    @Test("one web person's refusals do not use up another's full records; the summary names the person", arguments: [0, 5, 12])
+    func perPerson(refusals: Int) async throws {
+        let store = ClinicalStore(database: try ClinicalDatabase())
+        let audit = RefusalAudit(store: store, clock: { Date() }, window: .seconds(600), recordsPerWindow: 5)
+        let problem = Problem(status: 403, code: "web.crossOrigin", title: "Cross-origin request refused", detail: "none")
+        func web(_ person: String) -> AuditActor {
+            AuditActor(person: person, role: "station", uid: WebHarness.proxyUID, gid: WebHarness.proxyUID, pid: 9, via: "web")
+        }
+        for _ in 0..<refusals {
+            try await audit.recordRequest(problem, method: "POST", path: "/x", actor: web("nurse-001"))
+        }
+        try await audit.recordRequest(problem, method: "POST", path: "/y", actor: web("nurse-002"))
+        await audit.flush()
+        let records = try await store.auditPage(after: 0, limit: 10_000).records.map(\.record)
+        let full = records.filter { $0.action == "request.refuse" }
+        #expect(full.filter { $0.actor.person == "nurse-001" }.count == min(refusals, 5))
+        #expect(full.filter { $0.actor.person == "nurse-002" }.count == 1)
+        let summaries = records.filter { $0.action == "refusal.suppressed" }
+        #expect(summaries.count == (refusals > 5 ? 1 : 0))
+        if case .object(let detail)? = summaries.first?.detail {
+            #expect(detail["person"] == "nurse-001" && detail["via"] == "web")
+        }
+    }
+}
