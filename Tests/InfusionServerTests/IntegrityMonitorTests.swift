@@ -124,7 +124,7 @@ struct IntegrityMonitorTests {
         let monitor = Self.monitor(state, logs: logs, report: .init(findings: ["ok"], duration: .milliseconds(250)))
         #expect(await monitor.check() == .passed)
         #expect(state.integrity.lastCheck?.passed == true && !state.integrity.failed)
-        #expect(state.store.committer.refusal == nil)
+        #expect(state.store.writeRefusal == nil)
         let line = try #require(logs.all.first { $0.message == "database passed quick_check" })
         #expect(line.level == .info && line.metadata["infusion.duration"] == "0.25 seconds")
         try await Self.run(state) { client in
@@ -339,7 +339,7 @@ struct IntegrityMonitorTests {
             sessionId: session.id, request: ObservationRequest(observedAt: Date(), recordedBy: "nurse-042", symptoms: [.tinnitus]),
             ruleSet: state.ruleSet, actor: .daemon, now: Date())
         #expect(try await state.store.pendingHookNotices().count == 1)
-        store.committer.refuseWrites(WritesRefused(.damaged(DatabaseDamagedError(path: ":memory:", findings: Self.findings))))
+        store.refuseWrites(WritesRefused(.damaged(DatabaseDamagedError(path: ":memory:", findings: Self.findings))))
         let delivery = Task { await HookRunner(state: state, hooks: hooks, logger: Logger(label: "test")).deliverPending(.onAlert, command) }
         let deadline = ContinuousClock.now + .seconds(60)
         while HookDeliveryTests.lines(runs).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -366,7 +366,7 @@ struct IntegrityMonitorTests {
             throw DatabaseError(resultCode: .SQLITE_IOERR, message: "disk I/O error")
         }
         #expect(await busy.check() == .notRun)
-        #expect(!busyState.integrity.failed && busyState.store.committer.refusal == nil)
+        #expect(!busyState.integrity.failed && busyState.store.writeRefusal == nil)
     }
 
     @Test("it checks right after start and then every interval, and stops checking after a failure")

@@ -183,7 +183,7 @@ public struct IntegrityMonitor: Service {
             guidance: "Keep the record on paper and restore now. \(damage.restoreDirections)")
         guard state.integrity.recordFailure(.init(passed: false, findings: damage.findings, at: now, duration: duration), alert: alert) else { return }
         // Writes close before anything else can commit on the damaged file; the stream learns of it at once.
-        state.store.committer.refuseWrites(WritesRefused(.damaged(damage)))
+        state.store.refuseWrites(WritesRefused(.damaged(damage)))
         state.alertBus.publish(.changed)
         gauges.record(passed: false, duration: duration, at: now)
         logger.critical("database failed quick_check: writes are refused (503 database.damaged) until it is restored; reads continue", metadata: [

@@ -17,7 +17,7 @@ struct WriteRefusalMiddleware: RouterMiddleware {
     static let readOnlyRoutes: Set<String> = ["POST /v1/sessions/:id/replay", "POST /v1/sessions/preview"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let refusal = store.committer.refusal, Self.changesState(method: request.method, path: request.uri.path) {
+        if let refusal = store.writeRefusal, Self.changesState(method: request.method, path: request.uri.path) {
             throw refusal
         }
         return try await next(request, context)

@@ -51,7 +51,7 @@ extension ClinicalStore {
 
     /// A session and the history its rules read, as of now or as of just before event `beforeSequence` (for a
     /// replay, with every observation from `observedSince` on loaded).
-    public func ruleSnapshot(
+    func ruleSnapshot(
         sessionId: UUID, beforeSequence: Int64? = nil, observedSince: Date? = nil
     ) async throws -> (session: Session, history: SessionHistory) {
         try await writer.read { db in

@@ -7,7 +7,7 @@ import InfusionCore
 public final class ClinicalStore: Sendable {
     public let database: ClinicalDatabase
     /// Every write goes through group commit: one transaction (and one fsync) for requests that arrive together.
-    public let committer: GroupCommitWriter
+    let committer: GroupCommitWriter
     /// The hooks that are configured: only their notices are queued in the hook outbox, so a daemon without hooks
     /// keeps no queue at all.
     public let notifiedHooks: Set<HookName>
