@@ -13,13 +13,25 @@ public enum StartPreview {
         _ request: StartSessionRequest, profile: RuleProfile?, ruleSetHash: String, actor: AuditActor, now: Date
     ) -> StartPreviewResponse {
         var preview = StartPreviewResponse(wouldStart: false, drug: request.drug, ruleSetHash: ruleSetHash)
+        // Figures outside what a person can be given are refused before anything is computed from them, as at the
+        // start (a weight or rate the validation refuses could make the doses non-finite).
+        do {
+            try RequestValidation.validate(request)
+        } catch {
+            preview.refusal = StartPreviewRefusal(error)
+            return preview
+        }
         if let profile {
             let kind = request.dosingWeight ?? profile.defaultDosingWeight
             preview.dosingWeight = kind
             if let kg = Dosing.dosingWeightKg(kind: kind, actualKg: request.weightKg, heightCm: request.heightCm, sex: request.sex),
                kg.isFinite, kg > 0 {
                 preview.dosingWeightKg = kg
-                preview.doses = ComputedDoses(bolus: request.bolus, infusion: request.infusion, dosingWeightKg: kg)
+                let doses = ComputedDoses(bolus: request.bolus, infusion: request.infusion, dosingWeightKg: kg)
+                // A bolus over a vanishing duration has no finite rate; its duration limit says why it is refused.
+                if [doses.bolusMg, doses.bolusRateMgPerHour, doses.infusionMgPerHour].allSatisfy({ $0?.isFinite ?? true }) {
+                    preview.doses = doses
+                }
                 preview.findings += profile.limits.check(bolus: request.bolus, infusion: request.infusion, dosingWeightKg: kg)
                     .map { StartPreviewFinding($0, override: request.override) }
             }
@@ -43,7 +55,6 @@ public enum StartPreview {
         }
         preview.findings = preview.findings.filter { $0.severity == .hard } + preview.findings.filter { $0.severity == .soft }
         do {
-            try RequestValidation.validate(request)
             let outcome = try SessionStep.run(.start(request, sessionId: UUID(), eventId: UUID()), snapshot: nil, profile: profile,
                                               ruleSetHash: ruleSetHash, actor: actor, now: now)
             if let session = outcome?.session {

@@ -111,6 +111,16 @@ struct StartPreviewTests {
         #expect(finding.message.contains(condition.rawValue))
     }
 
+    @Test("figures the start refuses as implausible, or whose doses are not finite, are previewed as that refusal, never a server error",
+          arguments: [(weightKg: 1e9, durationMin: 20.0, code: "session.implausible"), (70, 5e-324, "dose.hardLimit")])
+    func implausible(weightKg: Double, durationMin: Double, code: String) async throws {
+        var request = RouterHarness.startRequest(weightKg: weightKg)
+        request.bolus?.durationMin = durationMin
+        let (preview, start, _) = try await Self.previewThenStart(request)
+        #expect(!preview.wouldStart && preview.refusal?.code == code && start.problem?.code == code)
+        #expect(preview.doses == nil)
+    }
+
     @Test("only the roles that may start may preview; a station is refused 403")
     func roles() async throws {
         let harness = try RouterHarness(roles: [.station])
