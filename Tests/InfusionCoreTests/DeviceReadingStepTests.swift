@@ -75,3 +75,30 @@ struct DeviceReadingStepTests {
         #expect(!String(decoding: try WireJSON.encode(plain), as: UTF8.self).contains("device"))
     }
 }
+
+/// The hook notices a step lists, which the store queues as they are.
+@Suite("SessionStep: hook notices in the outcome")
+struct StepHookNoticeTests {
+    @Test("a rule's stop lists an onAlert notice per alert change and one onStop; a quiet observation lists none")
+    func noticesFollowTheChanges() throws {
+        let profile = try ProfileFixture.lidocaine()
+        let snapshot = try SessionStepTests.snapshot()
+        let bradycardia = ObservationRequest(observedAt: SessionStepTests.now, recordedBy: "rn.bo", vitals: Vitals(heartRateBpm: 35))
+        let stopped = try #require(try SessionStep.run(.observation(bradycardia), snapshot: snapshot, profile: profile, ruleSetHash: "h",
+                                                       actor: .daemon, now: SessionStepTests.now))
+        #expect(stopped.hookNotices == stopped.alertChanges.indices.map(StepHookNotice.alert) + [.sessionHalted(from: .running, to: .stopped)])
+        let quiet = try #require(try SessionStep.run(
+            .observation(ObservationRequest(observedAt: SessionStepTests.now, recordedBy: "rn.bo", vitals: Vitals(heartRateBpm: 72))),
+            snapshot: snapshot, profile: profile, ruleSetHash: "h", actor: .daemon, now: SessionStepTests.now))
+        #expect(quiet.hookNotices.isEmpty)
+    }
+
+    @Test("a clinician's resume lists no onStop; a pause does", arguments: [(SessionActionKind.pause, true), (.resume, false)])
+    func onlyHaltsNotify(action: SessionActionKind, notifies: Bool) throws {
+        let snapshot = try SessionStepTests.snapshot(state: action == .resume ? .paused : .running)
+        let outcome = try #require(try SessionStep.run(.action(ActionRequest(action: action, by: "dr.ada", reason: "r"), eventId: UUID()),
+                                                       snapshot: snapshot, profile: try ProfileFixture.lidocaine(), ruleSetHash: "h",
+                                                       actor: .daemon, now: SessionStepTests.now))
+        #expect(outcome.hookNotices.contains { if case .sessionHalted = $0 { true } else { false } } == notifies)
+    }
+}

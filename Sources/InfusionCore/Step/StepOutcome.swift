@@ -115,6 +115,17 @@ public struct StepOutcome: Sendable, Hashable {
     /// paused).
     public var stateChanged: Bool { previous.map { $0.state != session.state } ?? false }
 
+    /// The notices the step owes the site's hooks, in the order its changes are recorded: one `onAlert` per alert
+    /// change, and an `onStop` when the session was stopped or paused. The store queues each one (if that hook is
+    /// configured) in the same transaction as the change it announces.
+    public var hookNotices: [StepHookNotice] {
+        var notices = alertChanges.indices.map(StepHookNotice.alert)
+        if let previous, stateChanged, session.state == .stopped || session.state == .paused {
+            notices.append(.sessionHalted(from: previous.state, to: session.state))
+        }
+        return notices
+    }
+
     /// The sessions X01 reaches from this outcome: the same patient's other running or paused sessions, oldest
     /// first.
     public func crossSessionTargets(among sessions: [Session]) -> [Session] {
@@ -123,6 +134,14 @@ public struct StepOutcome: Sendable, Hashable {
             .filter { $0.patientId == session.patientId && $0.id != session.id && ($0.state == .running || $0.state == .paused) }
             .sorted { $0.startedAt < $1.startedAt }
     }
+}
+
+/// A notice a step owes the site's hooks.
+public enum StepHookNotice: Sendable, Hashable {
+    /// `onAlert`: the alert change at this index of ``StepOutcome/alertChanges``.
+    case alert(Int)
+    /// `onStop`: the session went from one state into `stopped` or `paused`.
+    case sessionHalted(from: SessionState, to: SessionState)
 }
 
 /// An audit record as a step states it; the store adds the sequence, the time and the hash chain.

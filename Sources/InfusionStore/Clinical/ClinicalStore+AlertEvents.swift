@@ -5,11 +5,11 @@ import InfusionCore
 extension ClinicalStore {
     /// Appends the alert event for an alert change, in the caller's transaction (with its audit record), so the
     /// stream and the audit trail can never disagree about what happened to an alert; queues its hook notice.
-    func recordAlertEvent(_ db: Database, kind: AlertEventKind, alert: Alert, now: Date) throws -> AlertEvent {
+    func recordAlertEvent(_ db: Database, kind: AlertEventKind, alert: Alert, notify: Bool, now: Date) throws -> AlertEvent {
         var record = AlertEventRecord(kind: kind, alert: alert, document: try Rows.json(alert), at: now)
         try record.insert(db)
         let id = db.lastInsertedRowID
-        try enqueueAlertNotice(db, eventId: id, kind: kind, alert: alert, now: now)
+        if notify { try enqueueAlertNotice(db, eventId: id, kind: kind, alert: alert, now: now) }
         return AlertEvent(id: id, kind: kind, at: now, alert: alert)
     }
 

@@ -16,10 +16,10 @@ extension ClinicalStore {
         try insertNotice(db, hook: .onAlert, deliveryId: deliveryId, payload: try Rows.json(event), now: now)
     }
 
-    /// Queues the `onStop` notice of a `session.state` audit record just appended, when an `onStop` hook is
-    /// configured and the session went into `stopped` or `paused`.
+    /// Queues the `onStop` notice the step listed (``StepOutcome/hookNotices``) for the `session.state` audit record
+    /// just appended, when an `onStop` hook is configured.
     func enqueueStopNotice(_ db: Database, stateRecord: AuditEntry, session: Session, previous: Session, actor: AuditActor, now: Date) throws {
-        guard notifiedHooks.contains(.onStop), session.state == .stopped || session.state == .paused else { return }
+        guard notifiedHooks.contains(.onStop) else { return }
         let seq = stateRecord.record.seq
         let event = SessionStopHookEvent(
             deliveryId: "stop-\(seq)", kind: "session.\(session.state.rawValue)", auditSeq: seq, at: stateRecord.record.time,

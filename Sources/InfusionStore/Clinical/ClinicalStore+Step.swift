@@ -115,7 +115,8 @@ extension ClinicalStore: ClinicalRecordStore {
         var assigned: [Int64: Int64] = [:]
         var alerts: [Alert] = []
         var alertEvents: [AlertEvent] = []
-        for var change in outcome.alertChanges {
+        let notices = outcome.hookNotices
+        for (index, var change) in outcome.alertChanges.enumerated() {
             if change.kind != .raised { change.alert.id = assigned[change.alert.id] ?? change.alert.id }
             var record = AlertRecord(alert: change.alert, decisionId: change.decisionRuleId.flatMap { decisionIds[$0] },
                                      isNew: change.kind == .raised)
@@ -127,7 +128,7 @@ extension ClinicalStore: ClinicalRecordStore {
                 try record.update(db, columns: record.changedColumns)
             }
             try append(AuditFacts.alert(change, patientId: session.patientId), db: db, now: now)
-            alertEvents.append(try recordAlertEvent(db, kind: change.kind, alert: change.alert, now: now))
+            alertEvents.append(try recordAlertEvent(db, kind: change.kind, alert: change.alert, notify: notices.contains(.alert(index)), now: now))
             alerts.append(change.alert)
         }
         if let previous = outcome.previous, outcome.event != nil {
@@ -135,7 +136,9 @@ extension ClinicalStore: ClinicalRecordStore {
                 .update(db, columns: SessionRecord.changedBySteps)
             if outcome.stateChanged {
                 let record = try append(AuditFacts.sessionState(from: previous, to: session, actor: outcome.actor), db: db, now: now)
-                try enqueueStopNotice(db, stateRecord: record, session: session, previous: previous, actor: outcome.actor, now: now)
+                if notices.contains(.sessionHalted(from: previous.state, to: session.state)) {
+                    try enqueueStopNotice(db, stateRecord: record, session: session, previous: previous, actor: outcome.actor, now: now)
+                }
             }
         }
         guard let stepEvent = outcome.event else { return (nil, alerts, alertEvents, nil) }
