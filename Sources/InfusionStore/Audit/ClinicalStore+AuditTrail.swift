@@ -135,9 +135,9 @@ extension ClinicalStore {
     }
 }
 
-extension ClinicalStore {
+extension AuditTrailStore {
     /// Streams a planned export in `format`, reading `pageSize` records per read transaction and handing
-    /// each encoded page to `write`, so memory stays bounded whatever the export's size.
+    /// each encoded page to `write`, so memory stays bounded whatever the export's size; the same for every engine.
     public func streamExport(
         _ plan: AuditExportPlan, format: AuditExportFormat, origin: String, exportedAt: Date, pageSize: Int = 1000,
         write: (Data) async throws -> Void

@@ -5,12 +5,14 @@ import InfusionCore
 /// The clinical record: each accepted request is one transaction holding its event, decisions, alert changes and
 /// audit records; every method returns only after that transaction has committed.
 public final class ClinicalStore: Sendable {
+    /// The SQLite engine's database file: only the SQLite-specific parts of the daemon use it (the integrity check,
+    /// restore, the replication hand-over at stop); everything else goes through the record protocols.
     public let database: ClinicalDatabase
     /// Every write goes through group commit: one transaction (and one fsync) for requests that arrive together.
     let committer: GroupCommitWriter
     /// The hooks that are configured: only their notices are queued in the hook outbox, so a daemon without hooks
     /// keeps no queue at all.
-    public let notifiedHooks: Set<HookName>
+    let notifiedHooks: Set<HookName>
     /// The open sessions' snapshots, owned by the writer.
     let snapshots: SnapshotCache
 
