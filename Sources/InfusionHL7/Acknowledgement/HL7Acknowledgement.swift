@@ -69,21 +69,30 @@ public struct HL7Acknowledgement: Sendable, Hashable {
             }
         }
         let writer = SegmentWriter(delimiters: delimiters)
-        let version = header.map(\.version).flatMap { $0.isEmpty ? nil : $0 } ?? "2.6"
+        // MSH-11 and MSH-12 are copied, unless copying would make the acknowledgement itself unreadable: a version
+        // outside 2.3-2.8 (the refusal being answered may be exactly that) becomes 2.8, the latest spoken here, and
+        // a processing id outside table 0103 becomes P.
+        let version = header.flatMap { $0.isSupportedVersion ? $0.version : nil } ?? (header == nil ? "2.6" : "2.8")
+        let processingId = header.flatMap { ["P", "D", "T"].contains($0.processingId) ? $0.processingId : nil } ?? "P"
         let legacyErr = header.flatMap(\.versionNumber).map { $0.major == 2 && $0.minor < 5 } ?? false
         var msh: [String] = [
             writer.escape(responder.application), writer.escape(responder.facility),
             header.map { $0.sendingApplication.encoded(with: delimiters) } ?? "",
             header.map { $0.sendingFacility.encoded(with: delimiters) } ?? "",
-            timestamp(time), "",
+            // Escaped like every value: a sender may have chosen '+' or '.' as a delimiter.
+            writer.escape(timestamp(time)), "",
             writer.components(["ACK", header.map(\.triggerEvent) ?? "", "ACK"]),
             writer.escape(controlId),
-            writer.escape(header.map(\.processingId).flatMap { $0.isEmpty ? nil : $0 } ?? "P"),
+            writer.escape(processingId),
             writer.escape(version),
         ]
         // MSH-13 to MSH-16; an acknowledgement itself asks for none, or the sender would answer it.
         msh += ["", "", enhanced ? "NE" : "", enhanced ? "NE" : ""]
-        if let header, !header.characterSet.isEmpty { msh += ["", writer.escape(header.characterSet)] }
+        // MSH-18 names the set the bytes are really in: the sender's when it named one this receiver knows; an
+        // unknown one is not echoed (the reply then goes out in ASCII, which needs no MSH-18).
+        if characterSet != .ascii || header?.characterSet == HL7CharacterSet.ascii.rawValue {
+            msh += ["", writer.escape(characterSet.rawValue)]
+        }
         var segments = [writer.mshSegment(msh)]
         var msa = [code, writer.escape(header?.controlId ?? "")]
         if legacyErr, let first = outcome.problems.first(where: { $0.severity == .error }) {
