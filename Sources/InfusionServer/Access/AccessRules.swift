@@ -64,6 +64,16 @@ public enum AccessRules {
         Rule("GET", "/v1/audit/public-key", audit),
         Rule("GET", "/v1/audit/proof/consistency", audit),
         Rule("GET", "/v1/audit/proof/inclusion", audit),
+        // The browser station (web socket only): pages and assets carry no data, the board and station facts are
+        // reads like GET /v1/sessions; starting is the clinicians' page, the audit page the auditors'.
+        Rule("GET", "/", readers),
+        Rule("GET", "/sessions/:id", readers),
+        Rule("GET", "/start", clinical),
+        Rule("GET", "/alerts", readers),
+        Rule("GET", "/audit", audit),
+        Rule("GET", "/assets/:name", readers),
+        Rule("GET", "/v1/station", readers),
+        Rule("GET", "/v1/board", readers),
         Rule("POST", "/v1/admin/backup", operators),
         Rule("POST", "/v1/admin/reload", operators),
     ]

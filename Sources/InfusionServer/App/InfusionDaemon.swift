@@ -48,6 +48,10 @@ public enum InfusionDaemon {
         ReplayRoutes.add(to: router, state: state)
         ReloadRoutes.add(to: router, state: state)
         BackupRoutes.add(to: router, state: state)
+        if let web {
+            StationRoutes.add(to: router, state: state, access: web)
+            WebPages.add(to: router)
+        }
         return router
     }
 
