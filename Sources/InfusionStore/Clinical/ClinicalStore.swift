@@ -141,11 +141,11 @@ public struct EncodedBody: Sendable {
     public var json: String
     public var value: JSONValue
 
-    /// Encodes `body` with the wire encoder.
+    /// Encodes `body` with the wire encoder, and builds its JSON value from the typed body rather than by reading
+    /// the text back (a request is decoded once, when it arrives).
     public init(_ body: some Encodable) throws {
-        let data = try WireJSON.encode(body)
-        json = String(decoding: data, as: UTF8.self)
-        value = try WireJSON.decoder().decode(JSONValue.self, from: data)
+        json = String(decoding: try WireJSON.encode(body), as: UTF8.self)
+        value = try JSONValue(encoding: body)
     }
 }
 
