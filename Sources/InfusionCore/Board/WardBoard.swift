@@ -170,6 +170,16 @@ public enum WardOrder {
                    startedAt: detail.session.startedAt.timeIntervalSince1970)
     }
 
+    /// A session's open alerts as a board lists them: active before acknowledged, the highest priority first, then
+    /// the newest.
+    public static func alertsWorstFirst(_ alerts: [Alert]) -> [Alert] {
+        alerts.sorted { lhs, rhs in
+            let left = (lhs.state == .active ? 0 : 1, rank(lhs.priority), -lhs.raisedAt.timeIntervalSince1970)
+            let right = (rhs.state == .active ? 0 : 1, rank(rhs.priority), -rhs.raisedAt.timeIntervalSince1970)
+            return left < right
+        }
+    }
+
     /// The sessions worst first.
     public static func sorted(_ details: [SessionDetail]) -> [SessionDetail] {
         details.map { (key($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)

@@ -34,7 +34,9 @@ enum StationRoutes {
             details.append(try await state.store.sessionDetail(id: session.id, ruleSet: ruleSet, now: now))
         }
         let tiles = WardOrder.sorted(details).map { detail in
-            BoardTile(
+            var detail = detail
+            detail.openAlerts = WardOrder.alertsWorstFirst(detail.openAlerts)
+            return BoardTile(
                 detail: detail,
                 patientLabel: PatientLabel.label(patientId: detail.session.patientId, masked: access.patientDisplay == .bedAndInitials),
                 worstPriority: WardOrder.highest(detail.openAlerts, state: .active) ?? WardOrder.highest(detail.openAlerts, state: .acknowledged),
