@@ -103,3 +103,20 @@ struct StoreContractTests {
         #expect(try await store.events(sessionId: session.id).events.count == 1)
     }
 }
+
+extension StoreContractTests {
+    @Test("a session's series starts at zero, ends at what the session detail says, and never falls", arguments: engines)
+    func seriesAgreesWithDetail(engine: Engine) async throws {
+        let store = try engine.make()
+        let session = try await store.startSession(StoreFixtures.startRequest(), ruleSet: Self.ruleSet, actor: Self.nurse, now: Self.at(0))
+        let until = Self.at(3_600)
+        let series = try await store.sessionSeries(id: session.id, ruleSet: Self.ruleSet, until: until)
+        let detail = try await store.sessionDetail(id: session.id, ruleSet: Self.ruleSet, now: until)
+        #expect(series.points.first?.at == session.startedAt && series.points.last?.at == until)
+        #expect(series.points.first?.deliveredMg == 0)
+        #expect(abs((series.points.last?.deliveredMg ?? 0) - (detail.delivered?.mg ?? -1)) < 1e-9)
+        #expect(series.points.last?.predictedUgPerMl == detail.prediction?.concentrationUgPerMl)
+        #expect(zip(series.points, series.points.dropFirst()).allSatisfy { $0.deliveredMg <= $1.deliveredMg })
+        #expect(series.points.count <= 240)
+    }
+}

@@ -60,6 +60,16 @@ extension ClinicalStore {
         }
     }
 
+    /// A session's delivered dose and predicted plasma level over its time, from the history its rules read.
+    public func sessionSeries(id: UUID, ruleSet: RuleSet, until: Date) async throws -> SessionSeries {
+        try await writer.read { db in
+            let session = try Self.loadSession(db, id: id)
+            let settings = ruleSet.profiles[session.drug]?.resolvedPharmacokinetics ?? .standard(for: session.drug)
+            return SessionSeries.sample(session: session, history: try self.sessionHistory(db, session: session, observedSince: nil),
+                                        settings: settings, until: until)
+        }
+    }
+
     /// The delivered dose and predicted plasma level of a session at `now`, computed from its events.
     func doseAndPrediction(_ db: Database, session: Session, ruleSet: RuleSet, now: Date) throws -> (DeliveredDose?, PlasmaPrediction?) {
         let settings = ruleSet.profiles[session.drug]?.resolvedPharmacokinetics ?? .standard(for: session.drug)

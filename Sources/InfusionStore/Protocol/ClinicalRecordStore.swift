@@ -36,6 +36,8 @@ public protocol ClinicalRecordStore: Sendable {
     func sessionDetail(id: UUID, ruleSet: RuleSet?, now: Date?) async throws -> SessionDetail
     /// A session's event log and every decision, oldest first.
     func events(sessionId: UUID) async throws -> EventList
+    /// A session's delivered dose and predicted plasma level from its start to `until` (``SessionSeries``).
+    func sessionSeries(id: UUID, ruleSet: RuleSet, until: Date) async throws -> SessionSeries
     /// Where a session stands on its observation schedule at `now`.
     func scheduleStatus(sessionId: UUID, ruleSet: RuleSet, now: Date) async throws -> ScheduleStatus
     /// Alerts by state and session, highest priority first, then newest; `state` nil means unresolved.
