@@ -62,6 +62,10 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // The MLLP listener (docs/HL7.md): the HL7 parser and PCD mapping, and a plain NIO server.
+                "InfusionHL7",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             plugins: ["EmbedFilesPlugin"]
         ),

@@ -25,6 +25,7 @@ struct ConfigDocumentationTests {
             "access": AccessConfiguration(), "connections": ConnectionLimits(), "hooks": HookConfiguration(),
             "alertStream": AlertStreamConfiguration(), "timers": TimerConfiguration(), "audit": AuditTrailConfiguration(),
             "replication": ReplicatorConfiguration(), "database": DatabaseConfiguration(), "web": WebConfiguration(),
+            "hl7": HL7Configuration(),
         ]
         return keys(of: DaemonConfiguration()).flatMap { key in
             sections[key].map { keys(of: $0).map { "\(key).\($0)" } } ?? [key]

@@ -12,12 +12,22 @@ public struct DeviceProvenance: Codable, Sendable, Hashable {
     public var questionable: Bool?
     /// What carried it, e.g. `hl7 ORU^R01` with the sender's message control id.
     public var message: String?
+    /// The sender as allow-listed: MSH-3 and MSH-4 of the message (absent on readings stored before it was kept).
+    public var sender: String?
+    /// The sender's MSH-10, which with `sender` identifies the message in the received-message table.
+    public var messageControlId: String?
+    /// The station identity the sender maps to in `hl7.senders`.
+    public var station: String?
 
-    public init(deviceId: String, receivedAt: Date, questionable: Bool? = nil, message: String? = nil) {
+    public init(deviceId: String, receivedAt: Date, questionable: Bool? = nil, message: String? = nil,
+                sender: String? = nil, messageControlId: String? = nil, station: String? = nil) {
         self.deviceId = deviceId
         self.receivedAt = receivedAt
         self.questionable = questionable
         self.message = message
+        self.sender = sender
+        self.messageControlId = messageControlId
+        self.station = station
     }
 
     /// Whether the reading may resolve alerts it shows clear.

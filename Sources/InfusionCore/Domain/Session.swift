@@ -48,6 +48,8 @@ public struct Session: Codable, Sendable, Hashable, Identifiable {
     public var flags: PatientFlags?
     /// How long the session was planned to last, in minutes.
     public var plannedDurationMin: Double?
+    /// The assigning authority of `patientId` given at start (HL7 PID-3.4); absent when none was given.
+    public var patientIdAuthority: String?
 
     public init(
         id: UUID, patientId: String, drug: Drug, state: SessionState, weightKg: Double, heightCm: Double?,

@@ -47,6 +47,7 @@ public enum SessionFactory {
             override: reviewed ? request.override : nil, ruleSetHash: ruleSetHash)
         session.flags = request.flags
         session.plannedDurationMin = request.plannedDurationMin
+        session.patientIdAuthority = request.patientIdAuthority
 
         // Rules on the programmed order itself (a predicted steady state above the L14 band acts at once).
         let history = SessionHistory(entries: [SessionHistory.Entry(

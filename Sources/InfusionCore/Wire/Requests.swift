@@ -21,6 +21,9 @@ public struct StartSessionRequest: Codable, Sendable, Hashable {
     /// A clinician's override of an absolute contraindication (L18); separate from `override` so that overriding
     /// a soft dose limit can never override a contraindication by accident.
     public var contraindicationOverride: Override?
+    /// The assigning authority of `patientId` (HL7 PID-3.4, e.g. the hospital's MRN namespace). When set, a
+    /// monitor message binds to this session only if its PID-3 repetition names the same authority.
+    public var patientIdAuthority: String?
 
     public init(
         patientId: String, drug: Drug, weightKg: Double, heightCm: Double? = nil, sex: Sex? = nil,

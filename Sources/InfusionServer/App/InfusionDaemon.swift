@@ -166,6 +166,10 @@ public enum InfusionDaemon {
                     await serviceGroup.withLock { $0 }?.triggerGracefulShutdown()
                 }))
         }
+        // The MLLP listener for monitors (docs/HL7.md), only when configured.
+        let hl7Services: [any Service] = configuration.hl7.map { hl7 in
+            [HL7Listener(configuration: hl7, receiver: HL7Receiver(configuration: hl7, state: state, logger: logger), logger: logger)]
+        } ?? []
         // The first reads and writes of the start meet damage in the pages they touch; the rest of the file is
         // checked in the background once the daemon serves.
         let databasePath = state.store.database.path
@@ -190,7 +194,7 @@ public enum InfusionDaemon {
         // Shut down in reverse order: the reloader, hooks and timers stop first, then the alert bus ends open
         // streams, then the server finishes in-flight requests.
         let group = ServiceGroup(configuration: .init(
-            services: ([app] as [any Service]) + webServices + [SystemdWatchdog(notifier: state.systemd, interval: state.systemd.watchdogInterval, logger: logger,
+            services: ([app] as [any Service]) + webServices + hl7Services + [SystemdWatchdog(notifier: state.systemd, interval: state.systemd.watchdogInterval, logger: logger,
                                             probe: { try await state.store.probeWriter() }),
                        state.alertBus,
                        ScheduleTimer(state: state, interval: tick, logger: logger),

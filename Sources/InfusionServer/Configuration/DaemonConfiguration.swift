@@ -39,6 +39,8 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
     public var database: DatabaseConfiguration?
     /// The web socket behind a reverse proxy (browser pages and the API); none is served when absent.
     public var web: WebConfiguration?
+    /// The MLLP listener for monitors and integration engines (docs/HL7.md); nothing listens when absent.
+    public var hl7: HL7Configuration?
 
     public init(
         stateDirectory: String = "./.infusiond", socketPath: String? = nil, socketMode: String? = nil,
@@ -109,6 +111,9 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         if let web = mapping["web"] {
             try WebConfiguration.validate(web, file: file)
         }
+        if let hl7 = mapping["hl7"] {
+            try HL7Configuration.validate(hl7, file: file)
+        }
         let configuration: DaemonConfiguration
         do {
             configuration = try YAMLDecoder().decode(DaemonConfiguration.self, from: text)
@@ -143,6 +148,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         try checkReplication(configuration, mapping: mapping, file: file)
         try checkDatabase(configuration, mapping: mapping, file: file)
         try checkWeb(configuration, mapping: mapping, file: file)
+        try checkHL7(configuration, mapping: mapping, file: file)
         if let maxBody = configuration.maxBodyBytes, !(1024...(16 * 1024 * 1024)).contains(maxBody) {
             throw ConfigurationError(file: file, line: mapping["maxBodyBytes"]?.mark?.line, message: "maxBodyBytes must be 1024…16777216")
         }
@@ -158,6 +164,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         case replication
         case database
         case web
+        case hl7
         static var allNames: [String] { allCases.map(\.rawValue) }
     }
 
@@ -181,6 +188,7 @@ public struct DaemonConfiguration: Codable, Sendable, Hashable {
         self.replication = try container.decodeIfPresent(ReplicatorConfiguration.self, forKey: .replication)
         self.database = try container.decodeIfPresent(DatabaseConfiguration.self, forKey: .database)
         self.web = try container.decodeIfPresent(WebConfiguration.self, forKey: .web)
+        self.hl7 = try container.decodeIfPresent(HL7Configuration.self, forKey: .hl7)
     }
 }
 

@@ -82,6 +82,15 @@ public final class DaemonMetrics: Sendable {
         ).increment()
     }
 
+    /// Counts one HL7 message answered on the MLLP listener, by message type (`ORU^R01`, `ORU^R40`, `unreadable`)
+    /// and acknowledgement code (`AA`, `AE`, `AR`, `CA`, …, or `none` when the sender asked for none).
+    public func hl7MessageAnswered(type: String, code: String) {
+        registry.makeCounter(
+            descriptor: Self.name("hl7_messages", unit: "total", help: "HL7 messages answered on the MLLP listener, by type and acknowledgement code."),
+            labels: [("type", type), ("code", code)]
+        ).increment()
+    }
+
     /// A client joined the alert stream; call ``streamClientLeft()`` when it goes.
     public func streamClientJoined() { streamClientGauge.increment() }
 

@@ -7,6 +7,7 @@ enum RequestText {
     /// Checks a start request's identifiers and override reasons.
     static func check(_ request: StartSessionRequest) throws(Problem) {
         try check(request.patientId, field: "patientId", kind: .identifier)
+        try check(request.patientIdAuthority, field: "patientIdAuthority", kind: .identifier)
         try check(request.prescriber, field: "prescriber", kind: .identifier)
         try check(request.recordedBy, field: "recordedBy", kind: .identifier)
         try check(request.override, field: "override")

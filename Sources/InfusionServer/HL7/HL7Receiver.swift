@@ -1,0 +1,352 @@
+import Crypto
+import Foundation
+import InfusionCore
+import InfusionHL7
+import InfusionStore
+import Logging
+
+/// What the listener writes back for one frame: the acknowledgement's MSA-1 and its MLLP-framed bytes (nil when
+/// the sender's MSH-15/MSH-16 ask for no acknowledgement in this case).
+public struct HL7Answer: Sendable, Hashable {
+    /// MSA-1, or `none`.
+    public var code: String
+    /// The framed acknowledgement, to go out in one write.
+    public var framed: [UInt8]?
+    /// The acknowledgement's text (CR-ended segments), for tests and logs.
+    public var text: String?
+}
+
+/// Takes one HL7 message from an MLLP frame to its acknowledgement: the allow-list, the received-message table
+/// (exactly once per key), the mapping, the binding to the patient's open sessions, one durable device reading per
+/// observation set and session, and only then the acknowledgement (docs/HL7.md). The network side
+/// (``HL7Listener``) only moves bytes.
+public final class HL7Receiver: Sendable {
+    let state: ServerState
+    let senders: HL7SenderList
+    let responder: HL7Responder
+    /// The limit the framer enforces, named in the oversize refusal.
+    public let maxMessageBytes: Int
+    let logger: Logger
+
+    public init(configuration: HL7Configuration, state: ServerState, logger: Logger) {
+        self.state = state
+        self.senders = HL7SenderList(configuration.senders ?? [])
+        self.responder = HL7Responder(application: configuration.resolvedApplication, facility: configuration.facility ?? "")
+        self.maxMessageBytes = configuration.resolvedMaxMessageBytes
+        self.logger = logger
+    }
+
+    // MARK: A message
+
+    /// Answers one message (the bytes between the framing) from `peer`. Returns only after everything the answer
+    /// confirms has committed.
+    public func receive(_ bytes: [UInt8], from peer: HL7Peer) async -> HL7Answer {
+        let now = state.clock()
+        let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        guard let (header, delimiters) = HL7Parser.partialHeader(bytes) else {
+            let result = PCDIntake.read(bytes, options: PCDReader.Options(receivedAt: now))
+            let ack = result.acknowledgement(responder: responder, controlId: Self.controlId(seed: sha), at: now)
+            await audit("hl7.refuse", outcome: "refused", actor: Self.anonymous(peer), entityId: nil, detail: [
+                "peer": .string(peer.description), "bytes": .number(Double(bytes.count)), "sha256": .string(sha),
+                "reason": .string(Self.describe(result)),
+            ], now: now)
+            return answered(type: "unreadable", ack)
+        }
+        let type = "\(header.messageType)^\(header.triggerEvent)"
+        let application = header.sendingApplication[component: 1]
+        let facility = header.sendingFacility[component: 1]
+        let key = PCDMessageKey(sendingApplication: header.sendingApplication.encoded(with: .standard),
+                                sendingFacility: header.sendingFacility.encoded(with: .standard), controlId: header.controlId)
+        let entityId = "\(key.sendingApplication)|\(key.sendingFacility)|\(key.controlId)"
+        let characterSet = HL7CharacterSet(msh18: header.characterSet) ?? .ascii
+        guard let sender = senders.match(application: application, facility: facility, peer: peer) else {
+            let problem = HL7Problem(.applicationInternalError, at: HL7Location(segment: "MSH", field: 3),
+                                     "Sender '\(application)' of facility '\(facility)' from \(peer) is not on this receiver's allow-list (hl7.senders); nothing was processed.")
+            let ack = HL7Acknowledgement.build(header: header, delimiters: delimiters, characterSet: characterSet,
+                                               outcome: HL7Outcome(.rejected, problems: [problem]), responder: responder,
+                                               controlId: Self.controlId(seed: sha), at: now)
+            await audit("hl7.unknownSender", outcome: "refused", actor: Self.anonymous(peer), entityId: entityId, detail: [
+                "peer": .string(peer.description), "sendingApplication": .string(key.sendingApplication),
+                "sendingFacility": .string(key.sendingFacility), "controlId": .string(key.controlId), "messageType": .string(type),
+                "bytes": .number(Double(bytes.count)), "sha256": .string(sha),
+            ], now: now)
+            return answered(type: type, ack)
+        }
+        let station = sender.configuration.station
+        let actor = AuditActor(person: station, role: Role.station.rawValue, via: "hl7")
+        func options(_ receivedAt: Date) -> PCDReader.Options {
+            PCDReader.Options(timeZone: sender.timeZone, acceptedProcessingIds: ["P"], receivedAt: receivedAt)
+        }
+        guard !key.controlId.isEmpty else {
+            // No key, so nothing to keep it under: the parser refuses it (MSH-10 is required) and it is audited.
+            let result = PCDIntake.read(bytes, options: options(now))
+            let ack = result.acknowledgement(responder: responder, controlId: Self.controlId(seed: sha), at: now)
+            await audit("hl7.refuse", outcome: "refused", actor: actor, entityId: entityId, detail: [
+                "peer": .string(peer.description), "sha256": .string(sha), "reason": .string(Self.describe(result)),
+            ], now: now)
+            return answered(type: type, ack)
+        }
+        let rawText = characterSet.decode(bytes) ?? HL7CharacterSet.latin1.decode(bytes) ?? String(decoding: bytes, as: UTF8.self)
+        let arrival = ReceivedDeviceMessage(
+            sendingApplication: key.sendingApplication, sendingFacility: key.sendingFacility, controlId: key.controlId, sha256: sha,
+            rawText: rawText, messageType: type, station: station, peer: peer.description, receivedAt: now)
+        let stored: ReceivedDeviceMessage
+        let inserted: Bool
+        do {
+            (stored, inserted) = try await state.store.recordDeviceMessageArrival(arrival)
+        } catch {
+            return internalError(header: header, delimiters: delimiters, characterSet: characterSet, type: type, error: error, now: now)
+        }
+        let ackControlId = Self.controlId(seed: entityId)
+        if !inserted && stored.sha256 != sha {
+            let result = PCDIntake.read(bytes, options: options(now))
+            let problem = HL7Problem(.duplicateKeyIdentifier, at: HL7Location(segment: "MSH", field: 10),
+                                     "Message control id '\(key.controlId)' from this sender was already used for a different message (received \(WireJSON.formatTimestamp(stored.receivedAt))); nothing was stored. Send new content under a new MSH-10.")
+            let ack = result.acknowledgement(adding: [problem], responder: responder, controlId: Self.controlId(seed: sha), at: now)
+            await audit("hl7.duplicateKey", outcome: "refused", actor: actor, entityId: entityId, detail: [
+                "peer": .string(peer.description), "sha256": .string(sha), "storedSha256": .string(stored.sha256),
+                "messageType": .string(type), "rawText": .string(rawText),
+            ], now: now)
+            return answered(type: type, ack)
+        }
+        if !inserted, let answer = stored.answer {
+            await audit("hl7.resend", outcome: "success", actor: actor, entityId: entityId, detail: [
+                "peer": .string(peer.description), "sha256": .string(sha), "ackCode": answer.code.map(JSONValue.string) ?? .null,
+                "firstReceivedAt": .string(WireJSON.formatTimestamp(stored.receivedAt)),
+            ], now: now)
+            let framed = answer.text.map { text in
+                MLLPFramer.frame((answer.characterSet.flatMap(HL7CharacterSet.init(rawValue:)) ?? .ascii).encode(text))
+            }
+            state.metrics.hl7MessageAnswered(type: type, code: answer.code ?? "none")
+            return HL7Answer(code: answer.code ?? "none", framed: framed, text: answer.text)
+        }
+        // New, or received before and never answered (the daemon stopped in between): taken with the first receipt
+        // time, so every reading is the same request as before and what had committed is answered again.
+        let result = PCDIntake.read(bytes, options: options(stored.receivedAt))
+        var work = Work(actor: actor, station: station, key: key, receivedAt: stored.receivedAt, type: type)
+        if case .read(_, let report) = result, report.outcome.disposition != .rejected {
+            await work.take(report, receiver: self)
+        }
+        if case .refused = result { work.action = "hl7.refuse" }
+        let ack = result.acknowledgement(adding: work.problems, responder: responder, controlId: ackControlId, at: now)
+        if work.failed {
+            return internalError(header: header, delimiters: delimiters, characterSet: characterSet, type: type, error: nil, now: now)
+        }
+        let code = ack?.code ?? "none"
+        var detail = work.detail
+        detail["peer"] = .string(peer.description)
+        detail["sha256"] = .string(sha)
+        detail["messageType"] = .string(type)
+        detail["ackCode"] = .string(code)
+        detail["problems"] = .array((result.outcome.problems + work.problems).map { .string($0.description) })
+        if case .refused(let error) = result { detail["reason"] = .string("\(error)") }
+        do {
+            try await state.store.recordDeviceMessageAnswer(
+                stored, answer: .init(code: ack?.code, text: ack?.text, characterSet: ack?.characterSet.rawValue),
+                outcome: .object(work.detail), action: work.action, auditOutcome: code.hasSuffix("A") ? "success" : "refused",
+                actor: actor, detail: .object(detail), now: now)
+        } catch {
+            // The readings committed but the answer did not: refuse, so the sender resends and is answered from
+            // what committed (the readings' ids are derived from the key).
+            return internalError(header: header, delimiters: delimiters, characterSet: characterSet, type: type, error: error, now: now)
+        }
+        return answered(type: type, ack)
+    }
+
+    /// Answers a frame the framer dropped for its size (`AE` 102, or `AR` when its header cannot be read); audited.
+    public func oversize(head: [UInt8], length: Int, from peer: HL7Peer) async -> HL7Answer {
+        let now = state.clock()
+        let ack = PCDIntake.oversizeAcknowledgement(head: head, length: length, limit: maxMessageBytes, responder: responder,
+                                                    controlId: Self.controlId(seed: "\(length)-\(now.timeIntervalSince1970)"), at: now)
+        await audit("hl7.oversize", outcome: "refused", actor: Self.anonymous(peer), entityId: nil, detail: [
+            "peer": .string(peer.description), "bytes": .number(Double(length)), "limit": .number(Double(maxMessageBytes)),
+        ], now: now)
+        return answered(type: "oversize", ack)
+    }
+
+    // MARK: Binding and storing
+
+    /// What one message led to, gathered while its readings are stored.
+    struct Work {
+        let actor: AuditActor
+        let station: String
+        let key: PCDMessageKey
+        let receivedAt: Date
+        let type: String
+        var action = "hl7.receive"
+        var problems: [HL7Problem] = []
+        var events: [JSONValue] = []
+        var alarms: [JSONValue] = []
+        var sessions: [String] = []
+        var failed = false
+
+        var detail: [String: JSONValue] {
+            ["sessions": .array(sessions.map(JSONValue.string)), "events": .array(events), "deviceAlarms": .array(alarms),
+             "receivedAt": .string(WireJSON.formatTimestamp(receivedAt))]
+        }
+
+        /// One observation to record on every bound session.
+        struct Reading {
+            var tag: String
+            var observedAt: Date
+            var vitals: Vitals
+            var feedId: String?
+            var questionable: Bool
+            var label: String
+            var location: HL7Location?
+        }
+
+        mutating func take(_ report: PCDReport, receiver: HL7Receiver) async {
+            var readings: [Reading] = []
+            for (index, set) in report.observationSets.enumerated() where set.use != .auditOnly {
+                let vitals = set.vitals
+                guard vitals != Vitals() else { continue }
+                readings.append(Reading(tag: "obs-\(index)", observedAt: set.observedAt, vitals: vitals, feedId: set.feedId,
+                                        questionable: set.use == .raiseOnly,
+                                        label: "\(type) \(key.controlId)\(set.isCorrection ? " correction" : "")",
+                                        location: set.readings.first?.location))
+            }
+            for alarm in report.alarms {
+                let summary: JSONValue = .object([
+                    "event": .string(alarm.event.identifier), "text": .string(alarm.text),
+                    "rhythm": alarm.rhythm.map { .string($0.rawValue) } ?? .null,
+                    "phase": alarm.phase.map { .string("\($0)") } ?? .null, "state": alarm.state.map(JSONValue.string) ?? .null,
+                    "priority": alarm.priority.map { .string($0.rawValue) } ?? .null,
+                    "actedOn": .bool(alarm.isClinical),
+                ])
+                alarms.append(summary)
+                // An arrhythmia alarm the rules act on is already among the report's readings (a monitor rhythm
+                // reading, not at its end); every other alarm is only recorded, here and in the audit record.
+            }
+            let bound: [Session]
+            do {
+                bound = try await receiver.bind(report.patient)
+            } catch {
+                failed = true
+                return
+            }
+            guard !bound.isEmpty else {
+                let ids = report.patient.identifiers.map { $0.assigningAuthority.isEmpty ? $0.id : "\($0.id)^^^\($0.assigningAuthority)" }
+                problems.append(HL7Problem(.unknownKeyIdentifier, at: HL7Location(segment: "PID", field: 3),
+                                           "No open session for patient \(ids.isEmpty ? "(none sent)" : ids.joined(separator: ", ")); nothing was stored."))
+                action = "hl7.unknownPatient"
+                return
+            }
+            sessions = bound.map(\.id.uuidString)
+            for reading in readings {
+                for session in bound {
+                    let deviceId = reading.feedId ?? key.sendingApplication
+                    var request = ObservationRequest(
+                        eventId: HL7Receiver.eventId(key: key, tag: reading.tag, session: session.id), observedAt: reading.observedAt,
+                        recordedBy: station, vitals: reading.vitals)
+                    request.feedId = deviceId
+                    request.device = DeviceProvenance(
+                        deviceId: deviceId, receivedAt: receivedAt, questionable: reading.questionable ? true : nil, message: reading.label,
+                        sender: "\(key.sendingApplication)|\(key.sendingFacility)", messageControlId: key.controlId, station: station)
+                    do {
+                        let answer = try await receiver.state.store.recordDeviceReading(
+                            sessionId: session.id, request: request, ruleSet: receiver.state.ruleSet, actor: actor, now: receiver.state.clock())
+                        events.append(.object(["sessionId": .string(session.id.uuidString), "eventId": .string(request.eventId.uuidString),
+                                               "replayed": .bool(answer.replayed)]))
+                    } catch let refused as DomainError {
+                        switch refused.kind {
+                        case .invalid:
+                            problems.append(HL7Problem(.dataTypeError, at: reading.location, "\(refused.detail) (\(refused.code)); not stored."))
+                        case .conflict, .notFound:
+                            problems.append(HL7Problem(.unknownKeyIdentifier, at: HL7Location(segment: "PID", field: 3),
+                                                       "Session \(session.id.uuidString) did not take the reading: \(refused.detail) (\(refused.code))."))
+                        case .unavailable:
+                            failed = true
+                            return
+                        }
+                    } catch {
+                        receiver.logger.error("a device reading was not stored", metadata: ["infusion.error": "\(error)"])
+                        failed = true
+                        return
+                    }
+                }
+            }
+        }
+    }
+
+    /// The open sessions a message's patient binds to: a PID-3 repetition whose ID equals the session's patient id,
+    /// and whose assigning authority (PID-3.4, namespace or universal id) equals the session's when it recorded one.
+    func bind(_ patient: PCDPatient) async throws -> [Session] {
+        var found: [Session] = []
+        for id in Set(patient.identifiers.map(\.id)).sorted() where !id.isEmpty {
+            for session in try await state.store.openSessions(patientId: id) where !found.contains(where: { $0.id == session.id }) {
+                let matches = patient.identifiers.contains { identifier in
+                    guard identifier.id == session.patientId else { return false }
+                    guard let authority = session.patientIdAuthority else { return true }
+                    return identifier.assigningAuthority == authority || identifier.assigningAuthorityUniversalId == authority
+                }
+                if matches { found.append(session) }
+            }
+        }
+        return found
+    }
+
+    // MARK: Helpers
+
+    private func answered(type: String, _ ack: HL7Acknowledgement?) -> HL7Answer {
+        let code = ack?.code ?? "none"
+        state.metrics.hl7MessageAnswered(type: type, code: code)
+        return HL7Answer(code: code, framed: ack?.framed, text: ack?.text)
+    }
+
+    private func internalError(
+        header: HL7Header, delimiters: HL7Delimiters, characterSet: HL7CharacterSet, type: String, error: (any Error)?, now: Date
+    ) -> HL7Answer {
+        if let error { logger.error("an HL7 message was not processed", metadata: ["infusion.error": "\(error)"]) }
+        let problem = HL7Problem(.applicationInternalError, at: nil, "The receiver could not store the message now; send it again.")
+        let ack = HL7Acknowledgement.build(header: header, delimiters: delimiters, characterSet: characterSet,
+                                           outcome: HL7Outcome(.rejected, problems: [problem]), responder: responder,
+                                           controlId: Self.controlId(seed: "\(header.controlId)-\(now.timeIntervalSince1970)"), at: now)
+        return answered(type: type, ack)
+    }
+
+    private func audit(_ action: String, outcome: String, actor: AuditActor, entityId: String?, detail: [String: JSONValue], now: Date) async {
+        do {
+            try await state.store.recordDeviceMessageEvent(action, outcome: outcome, actor: actor, entityId: entityId, detail: .object(detail), now: now)
+        } catch {
+            logger.error("an HL7 audit record was not written", metadata: ["infusion.error": "\(error)", "infusion.hl7.action": "\(action)"])
+        }
+    }
+
+    static func anonymous(_ peer: HL7Peer) -> AuditActor {
+        AuditActor(person: "hl7:\(peer)", via: "hl7")
+    }
+
+    static func describe(_ result: PCDIntake.Result) -> String {
+        switch result {
+        case .refused(let error): "\(error)"
+        case .read(_, let report): report.problems.map(\.description).joined(separator: "; ")
+        }
+    }
+
+    /// An acknowledgement's MSH-10: 20 characters derived from `seed`, so the answer to a message is the same
+    /// whenever it is rebuilt.
+    static func controlId(seed: String) -> String {
+        "IFD" + Insecure.SHA1.hash(data: Data(seed.utf8)).map { String(format: "%02X", $0) }.joined().prefix(17)
+    }
+
+    /// The event id of one reading of a message on one session: a name-based UUID (RFC 9562 version 5, SHA-1) of
+    /// the key, the reading's place in the message and the session, so a resend asks for exactly the same events.
+    static func eventId(key: PCDMessageKey, tag: String, session: UUID) -> UUID {
+        readingEventId(sendingApplication: key.sendingApplication, sendingFacility: key.sendingFacility, controlId: key.controlId,
+                       tag: tag, session: session)
+    }
+
+    /// ``eventId(key:tag:session:)`` from the key's parts.
+    public static func readingEventId(sendingApplication: String, sendingFacility: String, controlId: String, tag: String, session: UUID) -> UUID {
+        // The RFC 9562 namespace is this daemon's own, fixed forever: changing it would make every resend new.
+        let namespace = UUID(uuidString: "6f1d3c52-2b7e-5a0c-9b1e-49c1d0a7e3f4")!
+        var data = withUnsafeBytes(of: namespace.uuid) { Data($0) }
+        data.append(contentsOf: Array("\(sendingApplication)\u{1F}\(sendingFacility)\u{1F}\(controlId)\u{1F}\(tag)\u{1F}\(session.uuidString)".utf8))
+        var bytes = Array(Insecure.SHA1.hash(data: data).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}
