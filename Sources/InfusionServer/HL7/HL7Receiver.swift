@@ -226,7 +226,7 @@ public final class HL7Receiver: Sendable {
                 return
             }
             guard !bound.isEmpty else {
-                let ids = report.patient.identifiers.map { $0.assigningAuthority.isEmpty ? $0.id : "\($0.id)^^^\($0.assigningAuthority)" }
+                let ids = report.patient.identifiers.map { $0.assigningAuthority.isEmpty ? $0.id : "\($0.id) (authority \($0.assigningAuthority))" }
                 problems.append(HL7Problem(.unknownKeyIdentifier, at: HL7Location(segment: "PID", field: 3),
                                            "No open session for patient \(ids.isEmpty ? "(none sent)" : ids.joined(separator: ", ")); nothing was stored."))
                 action = "hl7.unknownPatient"
@@ -248,21 +248,21 @@ public final class HL7Receiver: Sendable {
                             sessionId: session.id, request: request, ruleSet: receiver.state.ruleSet, actor: actor, now: receiver.state.clock())
                         events.append(.object(["sessionId": .string(session.id.uuidString), "eventId": .string(request.eventId.uuidString),
                                                "replayed": .bool(answer.replayed)]))
-                    } catch let refused as DomainError {
-                        switch refused.kind {
-                        case .invalid:
-                            problems.append(HL7Problem(.dataTypeError, at: reading.location, "\(refused.detail) (\(refused.code)); not stored."))
-                        case .conflict, .notFound:
+                    } catch {
+                        // Refused as the JSON route would refuse it: content (4xx) is AE, anything else is AR 207 so
+                        // the sender resends and what committed is answered again.
+                        let problem = Problem.from(error)
+                        switch problem.status {
+                        case 404, 409:
                             problems.append(HL7Problem(.unknownKeyIdentifier, at: HL7Location(segment: "PID", field: 3),
-                                                       "Session \(session.id.uuidString) did not take the reading: \(refused.detail) (\(refused.code))."))
-                        case .unavailable:
+                                                       "Session \(session.id.uuidString) did not take the reading: \(problem.detail) (\(problem.code))."))
+                        case 400..<500:
+                            problems.append(HL7Problem(.dataTypeError, at: reading.location, "\(problem.detail) (\(problem.code)); not stored."))
+                        default:
+                            receiver.logger.error("a device reading was not stored", metadata: ["infusion.error": "\(error)"])
                             failed = true
                             return
                         }
-                    } catch {
-                        receiver.logger.error("a device reading was not stored", metadata: ["infusion.error": "\(error)"])
-                        failed = true
-                        return
                     }
                 }
             }

@@ -296,3 +296,16 @@ struct HL7ReceiverTests {
         #expect(a.uuidString.dropFirst(14).first == "5")
     }
 }
+
+extension HL7ReceiverTests {
+    @Test("a reading the session refuses (from before its start) is AE 102 at its OBX, never AR: resending it cannot help")
+    func refusedReadingIsContentError() async throws {
+        let harness = try HL7Harness()
+        let session = try await harness.startLidocaine()
+        let answer = await harness.receive(HL7Harness.message(rows: [HL7Harness.heartRate80], time: "20240301090000+0000"))
+        #expect(msa(answer).code == "AE")
+        #expect(msa(answer).errors == ["102"])
+        #expect(answer.text?.contains("ERR||OBX^2|102^") == true)
+        #expect(try await harness.deviceReadings(session).isEmpty)
+    }
+}

@@ -1,0 +1,204 @@
+import Foundation
+import InfusionClient
+import InfusionCore
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real daemon as a PCD-01/PCD-04 Device Observation Consumer, fed by a client written elsewhere: PyPI `hl7`'s
+/// `mllp_send` (pinned in scripts/test) sends over TCP on 127.0.0.1 (docs/HL7.md).
+@Suite("HL7 feed end to end: mllp_send to the daemon over MLLP on loopback", .serialized)
+struct HL7FeedTests {
+    static var mllpSend: String? { TestEnvironment.tool("mllp_send") }
+
+    /// A port nobody listens on now (the kernel's choice for port 0, released at once).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw DaemonError("cannot find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A daemon listening for HL7 on a free loopback port, taking the GE gateway (`VSP`, times in UTC) and `MONGW`.
+    static func daemon() async throws -> (DaemonProcess, Int) {
+        let port = try freePort()
+        let daemon = try DaemonProcess(extraConfig: """
+            hl7:
+              listen: 127.0.0.1:\(port)
+              senders:
+                - {application: VSP, facility: GE Healthcare, from: [127.0.0.1], station: ge-central, timeZone: UTC}
+                - {application: MONGW, facility: ICU, from: [127.0.0.1], station: icu-monitor-gw}
+
+            """)
+        try await daemon.start()
+        return (daemon, port)
+    }
+
+    /// `yyyyMMddHHmmss` in UTC, `seconds` from now.
+    static func hl7Time(_ seconds: TimeInterval = 1, offset: Bool = false) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMddHHmmss"
+        return formatter.string(from: Date().addingTimeInterval(seconds)) + (offset ? "+0000" : "")
+    }
+
+    /// Shaped like "Example 1" of the GE B40/B20 Patient Monitor HL7 Reference Manual (2062665-001), with this
+    /// test's patient and times: times without an offset (the sender's zone is configured), MSH-15/16 `NE`/`AL`.
+    static func geSample(controlId: String = "004097134535", patient: String = "MRN-1001") -> String {
+        let time = hl7Time()
+        return """
+            MSH|^~\\&|VSP^080019FFFE134535^EUI-64|GE Healthcare|||\(time)||ORU^R01^ORU_R01|\(controlId)|P|2.6|||NE|AL||UNICODE UTF-8|||PCD_DEC_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO
+            PID|||\(patient)^^^PID^MR||LAZY^KITTY^^^^^L
+            PV1||R|SURGERY^^V2
+            OBR|1|080019FFFE134535\(time)^VSP^080019FFFE134535^EUI-64|080019FFFE134535\(time)^VSP^080019FFFE134535^EUI-64|182777000^monitoring of patient^SCT|||\(time)
+            OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||080019FFFE0B4020^B40_GE
+            OBX|2||69798^MDC_DEV_ECG_VMD^MDC|1.5.0.0|||||||X
+            OBX|3||69799^MDC_DEV_ECG_CHAN^MDC|1.5.1.0|||||||X
+            OBX|4|NM|147842^MDC_ECG_HEART_RATE^MDC|1.5.1.1|80|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R|||||||080019FFFE0B4020^B40_GE
+            OBX|5||69642^MDC_DEV_PULS_OXIM_VMD^MDC|1.22.0.0|||||||X
+            OBX|6|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.22.1.2|97|262688^MDC_DIM_PERCENT^MDC|||||R|||||||080019FFFE0B4020^B40_GE
+            OBX|7||69682^MDC_DEV_ANALY_AWAY_MULTI_PARAM_VMD^MDC|1.20.0.0|||||||X
+            OBX|8|NM|151562^MDC_RESP_RATE^MDC|1.20.1.1|18|264928^MDC_DIM_RESP_PER_MIN^MDC|||||R|||||||080019FFFE0B4020^B40_GE
+
+            """
+    }
+
+    /// A monitor gateway's SpO2 reading (original-mode acknowledgement).
+    static func spo2(_ value: Int, controlId: String, patient: String) -> String {
+        let time = hl7Time(offset: true)
+        return """
+            MSH|^~\\&|MONGW^0123456789ABCDEF^EUI-64|ICU|||\(time)||ORU^R01^ORU_R01|\(controlId)|P|2.6
+            PID|||\(patient)^^^HOSP^MR
+            PV1||I|ICU^3^1
+            OBR|1|||182777000^monitoring of patient^SCT|||\(time)
+            OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||0123456789ABCDEF^EUI-64
+            OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.2.1|\(value)|262688^MDC_DIM_PERCENT^MDC|||||R
+
+            """
+    }
+
+    /// An IHE PCD-04 ventricular tachycardia alarm, phase start, priority high.
+    static func ventricularTachycardia(controlId: String, patient: String) -> String {
+        let time = hl7Time(offset: true)
+        return """
+            MSH|^~\\&|MONGW^0123456789ABCDEF^EUI-64|ICU|||\(time)||ORU^R40^ORU_R40|\(controlId)|P|2.6
+            PID|||\(patient)^^^HOSP^MR
+            PV1||I|ICU^3^1
+            OBR|1|\(controlId)^MONGW^0123456789ABCDEF^EUI-64||196616^MDC_EVT_ALARM^MDC|||\(time)
+            OBX|1|ST|148160^MDC_ECG_V_TACHY^MDC|1.5.1.148160|Ventricular tachycardia|||PH|||F|||\(time)||||0123456789ABCDEF^EUI-64
+            OBX|2|ST|68481^MDC_ATTR_EVENT_PHASE^MDC|1.5.1.148160.2|start||||||F
+            OBX|3|ST|68482^MDC_ATTR_ALARM_STATE^MDC|1.5.1.148160.3|active||||||F
+
+            """
+    }
+
+    /// Sends a text file (LF line ends, as a vendor's sample is written) with `mllp_send --loose`; returns what it
+    /// printed: the acknowledgement's bytes, framing included. The listener may still be binding just after health
+    /// answers, so a refused connection is tried again for a few seconds.
+    static func send(_ text: String, port: Int, folder: String) async throws -> String {
+        let tool = try #require(mllpSend)
+        let file = "\(folder)/msg-\(UUID().uuidString.prefix(8)).hl7"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let deadline = Date().addingTimeInterval(15)
+        while true {
+            let result = try await DaemonProcess.run(tool, ["--loose", "-f", file, "-p", String(port), "127.0.0.1"])
+            if result.status == 0 { return result.stdout }
+            if Date() > deadline { throw DaemonError("mllp_send failed: \(result.stderr)") }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    static func deviceEvents(_ daemon: DaemonProcess, session: UUID) async throws -> [ClinicalEvent] {
+        try await daemon.client.events(sessionId: session).events.filter {
+            if case .object(let body) = $0.body, body["device"] != nil { return true }
+            return false
+        }
+    }
+
+    static func field(_ value: JSONValue?, _ path: String...) -> String? {
+        var current = value
+        for key in path {
+            guard case .object(let object) = current else { return nil }
+            current = object[key]
+        }
+        if case .string(let text) = current { return text }
+        return nil
+    }
+
+    @Test("a vendor's PCD-01 sample is acknowledged AA and stored as a monitor reading with its device; a resend stores nothing",
+          .enabled(if: TestEnvironment.runs(mllpSend != nil), "needs hl7==0.4.5 (mllp_send): scripts/test installs it in .build/venv"))
+    func vendorSample() async throws {
+        let (daemon, port) = try await Self.daemon()
+        defer { Task { [daemon] in await daemon.terminate() } }
+        let session = try await daemon.client.startSession(Bedside.start())
+        let sample = Self.geSample()
+        let ack = try await Self.send(sample, port: port, folder: daemon.folder)
+        #expect(ack.hasPrefix("\u{0B}MSH|^~\\&|INFUSIOND||VSP^080019FFFE134535^EUI-64|GE Healthcare|"), "\(ack)")
+        #expect(ack.contains("|ACK^R01^ACK|"))
+        #expect(ack.contains("\rMSA|AA|004097134535\r"), "\(ack)")
+        #expect(!ack.contains("ERR|"))
+        #expect(ack.hasSuffix("\u{1C}\r\n"))
+        let events = try await Self.deviceEvents(daemon, session: session.id)
+        #expect(events.count == 1)
+        let body = try #require(events.first?.body)
+        #expect(Self.field(body, "device", "deviceId") == "080019FFFE0B4020")
+        #expect(Self.field(body, "device", "station") == "ge-central")
+        #expect(Self.field(body, "device", "messageControlId") == "004097134535")
+        #expect(Self.field(body, "feedId") == "080019FFFE0B4020")
+        #expect(events.first?.recordedBy == "ge-central")
+        let observation = try WireJSON.decoder().decode(ObservationRequest.self, from: try WireJSON.encode(body))
+        #expect(observation.vitals == Vitals(heartRateBpm: 80, spo2Percent: 97, respiratoryRatePerMin: 18))
+
+        let again = try await Self.send(sample, port: port, folder: daemon.folder)
+        #expect(again == ack)
+        #expect(try await Self.deviceEvents(daemon, session: session.id).count == 1)
+        let actions = try await daemon.client.auditTail(count: 50).map(\.record.action)
+        #expect(actions.contains("hl7.receive") && actions.contains("hl7.resend"))
+    }
+
+    @Test("a monitor VT alarm (ORU^R40) stops the lidocaine infusion; a single low SpO2 waits for its repeat",
+          .enabled(if: TestEnvironment.runs(mllpSend != nil), "needs hl7==0.4.5 (mllp_send): scripts/test installs it in .build/venv"))
+    func decisions() async throws {
+        let (daemon, port) = try await Self.daemon()
+        defer { Task { [daemon] in await daemon.terminate() } }
+        let vt = try await daemon.client.startSession(Bedside.start(patient: "MRN-2001"))
+        let ack = try await Self.send(Self.ventricularTachycardia(controlId: "ALM0001", patient: "MRN-2001"), port: port, folder: daemon.folder)
+        #expect(ack.contains("\rMSA|AA|ALM0001\r"), "\(ack)")
+        #expect(try await daemon.client.session(id: vt.id).session.state == .stopped)
+        #expect(try await daemon.client.alerts(session: vt.id).contains { $0.priority == .high })
+
+        let spo2 = try await daemon.client.startSession(Bedside.start(patient: "MRN-2002"))
+        let first = try await Self.send(Self.spo2(88, controlId: "SAT0001", patient: "MRN-2002"), port: port, folder: daemon.folder)
+        #expect(first.contains("\rMSA|AA|SAT0001\r"), "\(first)")
+        #expect(try await daemon.client.session(id: spo2.id).session.state == .running)
+        let repeated = try await Self.send(Self.spo2(87, controlId: "SAT0002", patient: "MRN-2002"), port: port, folder: daemon.folder)
+        #expect(repeated.contains("\rMSA|AA|SAT0002\r"), "\(repeated)")
+        #expect(try await daemon.client.session(id: spo2.id).session.state == .paused)
+    }
+
+    @Test("unknown patient AE 204 and an unknown sender AR, both audited; nothing stored",
+          .enabled(if: TestEnvironment.runs(mllpSend != nil), "needs hl7==0.4.5 (mllp_send): scripts/test installs it in .build/venv"))
+    func refusals() async throws {
+        let (daemon, port) = try await Self.daemon()
+        defer { Task { [daemon] in await daemon.terminate() } }
+        let session = try await daemon.client.startSession(Bedside.start())
+        let unknown = try await Self.send(Self.spo2(97, controlId: "P1", patient: "MRN-9999"), port: port, folder: daemon.folder)
+        #expect(unknown.contains("\rMSA|AE|P1\r") && unknown.contains("\rERR||PID^1^3|204^Unknown key identifier^HL70357|E"), "\(unknown)")
+        let stranger = try await Self.send(Self.spo2(97, controlId: "P2", patient: "MRN-1001").replacingOccurrences(of: "|ICU|", with: "|WARD9|"),
+                                           port: port, folder: daemon.folder)
+        #expect(stranger.contains("\rMSA|AR|P2\r"), "\(stranger)")
+        #expect(try await Self.deviceEvents(daemon, session: session.id).isEmpty)
+        let actions = try await daemon.client.auditTail(count: 50).map(\.record.action)
+        #expect(actions.contains("hl7.unknownPatient") && actions.contains("hl7.unknownSender"))
+    }
+}
