@@ -41,6 +41,8 @@ struct FuzzTests {
             "--checks", "not_a_server_error",
             // The alert stream never ends by design; its own tests cover it (AlertDeliveryTests).
             "--exclude-path", "/v1/alerts/stream",
+            // The browser station's reads are served on the web socket only (StationPagesTests covers them there).
+            "--exclude-path", "/v1/board", "--exclude-path", "/v1/station",
             "--max-examples", String(Self.examples), "--seed", "1",
             "--request-timeout", "20", "--report-dir", "\(daemon.folder)/reports",
         ])

@@ -46,13 +46,16 @@ struct OpenAPICoverageTests {
         static func < (lhs: Route, rhs: Route) -> Bool { (lhs.path, lhs.method) < (rhs.path, rhs.method) }
     }
 
-    /// The routes the daemon's real router serves.
+    /// The routes the daemon's real routers serve: every route of its own socket, and the JSON routes (`/v1/…`)
+    /// of the web socket (its HTML pages and assets are the browser station's, not the API's).
     static func servedRoutes() throws -> Set<Route> {
         let state = ServerState(
             store: ClinicalStore(database: try ClinicalDatabase()), ruleSet: try ProfileLoader.load(directory: nil),
             version: "test")
         let router = InfusionDaemon.buildRouter(state: state)
+        let web = InfusionDaemon.buildRouter(state: state, web: WebAccess(proxyUID: 4242, groupRoles: [:], publicOrigin: nil))
         return Set(router.routes.map { Route(method: $0.method.rawValue, path: $0.path.description) })
+            .union(web.routes.map { Route(method: $0.method.rawValue, path: $0.path.description) }.filter { $0.path.hasPrefix("/v1/") })
     }
 
     /// The parsed OpenAPI document.

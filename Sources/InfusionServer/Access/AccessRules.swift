@@ -46,6 +46,7 @@ public enum AccessRules {
         Rule("GET", "/v1/sessions", readers),
         Rule("GET", "/v1/sessions/:id", readers),
         Rule("GET", "/v1/sessions/:id/events", readers),
+        Rule("GET", "/v1/sessions/:id/series", readers),
         Rule("POST", "/v1/sessions/:id/observations", bedside),
         // Open to stations for the bedside confirmation `pumpStopped`; the other actions need a clinician
         // (see `actions`).

@@ -5,7 +5,7 @@ import Logging
 import InfusionCore
 import InfusionStore
 
-/// Sessions, observations, actions and the event log.
+/// Sessions, observations, actions, the event log and the chart series.
 enum SessionRoutes {
     static func add(to router: Router<InfusionRequestContext>, state: ServerState) {
         router.post("/v1/sessions") { request, context in
@@ -45,6 +45,18 @@ enum SessionRoutes {
                                        entity: AuditEntity(type: "session", id: id.uuidString, patientId: ReadAudit.patientId(in: events)),
                                        detail: ["events": .number(Double(events.events.count))])
             return try JSONResponse.make(events)
+        }
+
+        // The chart's data: the same delivery plan and predictor as the detail, with the board's limit lines.
+        router.get("/v1/sessions/:id/series") { request, context in
+            let id = try context.uuidParameter("id", notFound: Problem.sessionNotFound)
+            let ruleSet = state.ruleSet
+            let session = try await state.store.sessionDetail(id: id, ruleSet: nil, now: nil).session
+            let series = try await state.store.sessionSeries(id: id, ruleSet: ruleSet, until: state.clock())
+            try await ReadAudit.record("session.series.read", request: request, context: context, state: state,
+                                       entity: AuditEntity(type: "session", id: id.uuidString, patientId: session.patientId),
+                                       detail: ["points": .number(Double(series.points.count))])
+            return try JSONResponse.make(SessionTrend(series: series, limits: BoardLimits.of(session: session, profile: ruleSet.profiles[session.drug])))
         }
 
         router.post("/v1/sessions/:id/observations") { request, context in
