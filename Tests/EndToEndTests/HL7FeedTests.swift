@@ -159,6 +159,9 @@ struct HL7FeedTests {
         let observation = try WireJSON.decoder().decode(ObservationRequest.self, from: try WireJSON.encode(body))
         #expect(observation.vitals == Vitals(heartRateBpm: 80, spo2Percent: 97, respiratoryRatePerMin: 18))
 
+        let shown = try await daemon.ctl(["sessions", "show", session.id.uuidString])
+        #expect(shown.stdout.contains("by ge-central, monitor reading from device 080019FFFE0B4020"), "\(shown.stdout)\(shown.stderr)")
+
         let again = try await Self.send(sample, port: port, folder: daemon.folder)
         #expect(again == ack)
         #expect(try await Self.deviceEvents(daemon, session: session.id).count == 1)

@@ -42,9 +42,16 @@ extension Render {
             .compactMap { $0 }.joined(separator: ", ")
     }
 
+    /// `, monitor reading from device <id>` for a reading a device listener stored (its body carries `device`).
+    static func monitorNote(_ event: ClinicalEvent) -> String {
+        guard case .object(let body) = event.body, case .object(let device)? = body["device"],
+              case .string(let id)? = device["deviceId"] else { return "" }
+        return ", monitor reading from device \(id)"
+    }
+
     /// The essentials of one session: who, what, how much, since when.
     static func sessionSummary(_ session: Session, lastObservation: ClinicalEvent? = nil) -> String {
-        let lastObserved = lastObservation.map { "\(moment($0.occurredAt)) by \($0.recordedBy)" }
+        let lastObserved = lastObservation.map { "\(moment($0.occurredAt)) by \($0.recordedBy)\(monitorNote($0))" }
             ?? session.lastObservationAt.map(moment) ?? "none yet"
         var pairs: [(String, String)] = [
             ("Patient", session.patientId),
