@@ -205,3 +205,86 @@ struct HL7FeedTests {
         #expect(actions.contains("hl7.unknownPatient") && actions.contains("hl7.unknownSender"))
     }
 }
+
+/// TLS on the TCP listener: `mllp_send` has no TLS option, so a small Python client (the standard `ssl` module)
+/// sends the frame and prints the answer.
+@Suite("HL7 over TLS end to end: a Python ssl client to the daemon's TLS listener, with and without a client certificate", .serialized)
+struct HL7TLSTests {
+    static let client = """
+        import socket, ssl, sys
+        host, port, ca, message = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+        context = ssl.create_default_context(cafile=ca)
+        context.check_hostname = False
+        if len(sys.argv) > 6:
+            context.load_cert_chain(sys.argv[5], sys.argv[6])
+        try:
+            with socket.create_connection((host, port), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname=host) as tls:
+                    tls.sendall(b"\\x0b" + open(message, "rb").read() + b"\\x1c\\x0d")
+                    answer = b""
+                    while not answer.endswith(b"\\x1c\\x0d"):
+                        chunk = tls.recv(4096)
+                        if not chunk:
+                            break
+                        answer += chunk
+                    sys.stdout.write(answer.decode("latin-1"))
+        except (ssl.SSLError, OSError) as error:
+            sys.stdout.write("refused: %s" % error)
+        """
+
+    static var tools: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl") && FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
+
+    /// A self-signed certificate and key for `name` in `folder`.
+    static func certificate(_ name: String, folder: String) async throws -> (certificate: String, key: String) {
+        let certificate = "\(folder)/\(name).crt"
+        let key = "\(folder)/\(name).key"
+        let result = try await DaemonProcess.run("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=\(name)",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ])
+        guard result.status == 0 else { throw DaemonError("openssl: \(result.stderr)") }
+        return (certificate, key)
+    }
+
+    @Test("TLS with client certificates required: a client with a trusted certificate is answered AA; one without is refused before any message is read",
+          .enabled(if: TestEnvironment.runs(tools), "needs /usr/bin/openssl and /usr/bin/python3"))
+    func mutualTLS() async throws {
+        let port = try HL7FeedTests.freePort()
+        let folder = "/tmp/it-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let server = try await Self.certificate("infusiond", folder: folder)
+        let client = try await Self.certificate("icu-gateway", folder: folder)
+        let daemon = try DaemonProcess(extraConfig: """
+            hl7:
+              listen: 127.0.0.1:\(port)
+              tls: {certificate: \(server.certificate), key: \(server.key), clientCA: \(client.certificate)}
+              senders:
+                - {application: MONGW, facility: ICU, from: [127.0.0.1], station: icu-monitor-gw}
+
+            """)
+        try await daemon.start()
+        defer { Task { [daemon] in await daemon.terminate() } }
+        let session = try await daemon.client.startSession(Bedside.start())
+        let script = "\(folder)/client.py"
+        try Self.client.write(toFile: script, atomically: true, encoding: .utf8)
+        let message = "\(folder)/m.hl7"
+        try HL7FeedTests.spo2(97, controlId: "TLS0001", patient: "MRN-1001").replacingOccurrences(of: "\n", with: "\r")
+            .write(toFile: message, atomically: true, encoding: .utf8)
+
+        var answer = ""
+        let deadline = Date().addingTimeInterval(15)
+        repeat {
+            answer = try await DaemonProcess.run("/usr/bin/python3", [script, "127.0.0.1", String(port), server.certificate, message,
+                                                                      client.certificate, client.key]).stdout
+            if answer.contains("MSA|") { break }
+            try await Task.sleep(for: .milliseconds(200))
+        } while Date() < deadline
+        #expect(answer.contains("\rMSA|AA|TLS0001\r"), "\(answer)")
+        #expect(try await HL7FeedTests.deviceEvents(daemon, session: session.id).count == 1)
+
+        let anonymous = try await DaemonProcess.run("/usr/bin/python3", [script, "127.0.0.1", String(port), server.certificate, message]).stdout
+        #expect(!anonymous.contains("MSA|"), "\(anonymous)")
+        #expect(try await HL7FeedTests.deviceEvents(daemon, session: session.id).count == 1)
+    }
+}

@@ -167,8 +167,8 @@ public enum InfusionDaemon {
                 }))
         }
         // The MLLP listener for monitors (docs/HL7.md), only when configured.
-        let hl7Services: [any Service] = configuration.hl7.map { hl7 in
-            [HL7Listener(configuration: hl7, receiver: HL7Receiver(configuration: hl7, state: state, logger: logger), logger: logger)]
+        let hl7Services: [any Service] = try configuration.hl7.map { hl7 in
+            [try HL7Listener(configuration: hl7, receiver: HL7Receiver(configuration: hl7, state: state, logger: logger), logger: logger)]
         } ?? []
         // The first reads and writes of the start meet damage in the pages they touch; the rest of the file is
         // checked in the background once the daemon serves.

@@ -11,6 +11,8 @@ public struct HL7Configuration: Codable, Sendable, Hashable {
     public var socketPath: String?
     /// The group given the Unix socket.
     public var socketGroup: String?
+    /// TLS on the TCP listener (the Unix socket stays plain: its file mode and group keep others out).
+    public var tls: HL7TLSConfiguration?
     /// The senders taken; anything else is refused with `AR` and audited.
     public var senders: [HL7SenderConfiguration]?
     /// The largest message taken, in bytes between the MLLP framing (default 1 MiB).
@@ -26,12 +28,14 @@ public struct HL7Configuration: Codable, Sendable, Hashable {
     /// MSH-4 of every acknowledgement (default empty).
     public var facility: String?
 
-    public init(listen: String? = nil, socketPath: String? = nil, socketGroup: String? = nil, senders: [HL7SenderConfiguration]? = nil,
+    public init(listen: String? = nil, socketPath: String? = nil, socketGroup: String? = nil, tls: HL7TLSConfiguration? = nil,
+                senders: [HL7SenderConfiguration]? = nil,
                 maxMessageBytes: Int? = nil, idleTimeoutSeconds: Int? = nil, maxConnections: Int? = nil,
                 maxConnectionsPerAddress: Int? = nil, application: String? = nil, facility: String? = nil) {
         self.listen = listen
         self.socketPath = socketPath
         self.socketGroup = socketGroup
+        self.tls = tls
         self.senders = senders
         self.maxMessageBytes = maxMessageBytes
         self.idleTimeoutSeconds = idleTimeoutSeconds
@@ -56,7 +60,7 @@ public struct HL7Configuration: Codable, Sendable, Hashable {
     public var listenAddress: (host: String, port: Int)? { listen.flatMap(Self.hostAndPort) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case listen, socketPath, socketGroup, senders, maxMessageBytes, idleTimeoutSeconds, maxConnections, maxConnectionsPerAddress
+        case listen, socketPath, socketGroup, tls, senders, maxMessageBytes, idleTimeoutSeconds, maxConnections, maxConnectionsPerAddress
         case application, facility
     }
 
@@ -87,9 +91,6 @@ public struct HL7Configuration: Codable, Sendable, Hashable {
         }
         let known = CodingKeys.allCases.map(\.rawValue)
         for (key, _) in mapping where !known.contains(key.string ?? "") {
-            if key.string == "tls" {
-                throw fail(key, "hl7.tls is not available in this version; listen on 127.0.0.1 or the Unix socket and terminate TLS in front of it (docs/HL7.md, Transport)")
-            }
             throw fail(key, "unknown setting 'hl7.\(key.string ?? "?")'; known: \(known.joined(separator: ", "))")
         }
         for name in ["listen", "socketPath", "socketGroup", "application", "facility"] {
@@ -113,6 +114,22 @@ public struct HL7Configuration: Codable, Sendable, Hashable {
         for (name, range, text) in ranges {
             guard let value = mapping[name] else { continue }
             guard let number = value.int, range.contains(number) else { throw fail(value, "hl7.\(name) must be a whole number \(text)") }
+        }
+        if let tls = mapping["tls"] {
+            guard let tlsMapping = tls.mapping else { throw fail(tls, "hl7.tls must be a mapping with certificate, key and optionally clientCA") }
+            let tlsKnown = HL7TLSConfiguration.CodingKeys.allCases.map(\.rawValue)
+            for (key, _) in tlsMapping where !tlsKnown.contains(key.string ?? "") {
+                throw fail(key, "unknown setting 'hl7.tls.\(key.string ?? "?")'; known: \(tlsKnown.joined(separator: ", "))")
+            }
+            for name in ["certificate", "key"] where tlsMapping[name] == nil {
+                throw fail(tls, "hl7.tls.\(name) is required: a PEM file (the certificate chain, the private key)")
+            }
+            for (key, value) in tlsMapping where value.string?.isEmpty != false || value.scalar == nil {
+                throw fail(value, "hl7.tls.\(key.string ?? "?") must be a file path")
+            }
+            if mapping["listen"] == nil {
+                throw fail(tls, "hl7.tls needs hl7.listen: TLS is for the TCP listener (the Unix socket is local and plain)")
+            }
         }
         guard let senders = mapping["senders"] else {
             throw fail(node, "hl7 needs senders: a list of {application, facility, from, station, timeZone}; a message from anyone else is refused")
@@ -189,5 +206,25 @@ extension DaemonConfiguration {
         if let unknown = YAMLKeyCheck.firstUnknownKey(node, used: reencoded, path: [.key("hl7")]) {
             throw ConfigurationError(file: file, line: unknown.line, message: unknown.message)
         }
+    }
+}
+
+/// `hl7.tls`: the TCP listener's certificate and key, and the CA that client certificates must chain to.
+public struct HL7TLSConfiguration: Codable, Sendable, Hashable {
+    /// PEM file with the server certificate chain, leaf first.
+    public var certificate: String
+    /// PEM file with the private key (readable by the daemon only).
+    public var key: String
+    /// PEM file of CA certificates; when set, every TLS client must present a certificate that chains to one of them.
+    public var clientCA: String?
+
+    public init(certificate: String, key: String, clientCA: String? = nil) {
+        self.certificate = certificate
+        self.key = key
+        self.clientCA = clientCA
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case certificate, key, clientCA
     }
 }

@@ -3,6 +3,7 @@ import InfusionHL7
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -17,14 +18,41 @@ public struct HL7Listener: Service {
     let receiver: HL7Receiver
     let logger: Logger
     let counts = ConnectionCounts()
+    /// The TCP listener's TLS context, when `hl7.tls` is set.
+    let tls: NIOSSLContext?
     /// Told once each configured endpoint is bound (with the bound TCP port), so the daemon can report readiness.
     let onBound: @Sendable (_ tcpPort: Int?) -> Void
 
-    public init(configuration: HL7Configuration, receiver: HL7Receiver, logger: Logger, onBound: @escaping @Sendable (Int?) -> Void = { _ in }) {
+    /// Reads the TLS files at once, so a daemon whose certificate or key cannot be used stops at start with the
+    /// setting's name instead of serving without them.
+    public init(configuration: HL7Configuration, receiver: HL7Receiver, logger: Logger, onBound: @escaping @Sendable (Int?) -> Void = { _ in }) throws {
         self.configuration = configuration
         self.receiver = receiver
         self.logger = logger
         self.onBound = onBound
+        self.tls = try configuration.tls.map(Self.context)
+    }
+
+    /// The server context: the certificate chain and key, and with `clientCA` a client certificate required and
+    /// verified against it (mutual TLS).
+    static func context(_ tls: HL7TLSConfiguration) throws -> NIOSSLContext {
+        func read<T>(_ setting: String, _ path: String, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch {
+                throw ConfigurationError(file: setting, line: nil, message: "cannot use \(path) as a PEM file: \(error)")
+            }
+        }
+        let chain = try read("hl7.tls.certificate", tls.certificate) { try NIOSSLCertificate.fromPEMFile(tls.certificate) }
+        let key = try read("hl7.tls.key", tls.key) { try NIOSSLPrivateKey(file: tls.key, format: .pem) }
+        var configuration: TLSConfiguration
+        if let clientCA = tls.clientCA {
+            let roots = try read("hl7.tls.clientCA", clientCA) { try NIOSSLCertificate.fromPEMFile(clientCA) }
+            configuration = .makeServerConfigurationWithMTLS(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key),
+                                                             trustRoots: .certificates(roots))
+        } else {
+            configuration = .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        }
+        configuration.minimumTLSVersion = .tlsv12
+        return try read("hl7.tls", tls.certificate) { try NIOSSLContext(configuration: configuration) }
     }
 
     typealias Connection = NIOAsyncChannel<MLLPFramer.Event, ByteBuffer>
@@ -33,8 +61,12 @@ public struct HL7Listener: Service {
         let group = MultiThreadedEventLoopGroup.singleton
         let maxBytes = configuration.resolvedMaxMessageBytes
         let idle = TimeAmount.seconds(Int64(configuration.resolvedIdleTimeoutSeconds))
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
+        let tls = self.tls
+        let initializer: @Sendable (any Channel, _ secured: Bool) -> EventLoopFuture<Connection> = { channel, secured in
             channel.eventLoop.makeCompletedFuture {
+                if secured, let tls {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                }
                 try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                 try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
                 try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MLLPFrameDecoder(maxMessageBytes: maxBytes)))
@@ -46,14 +78,17 @@ public struct HL7Listener: Service {
         if let address = configuration.listenAddress {
             let server = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: address.host, port: address.port, childChannelInitializer: initializer)
+                .bind(host: address.host, port: address.port, childChannelInitializer: { initializer($0, true) })
             tcpPort = server.channel.localAddress?.port
-            logger.info("listening for HL7 over MLLP", metadata: ["infusion.hl7.listen": "\(address.host):\(tcpPort ?? address.port)"])
+            logger.info("listening for HL7 over MLLP", metadata: [
+                "infusion.hl7.listen": "\(address.host):\(tcpPort ?? address.port)",
+                "infusion.hl7.tls": "\(tls == nil ? "off" : configuration.tls?.clientCA == nil ? "on" : "on, client certificates required")",
+            ])
             servers.append((server, false))
         }
         if let path = configuration.socketPath {
             try SocketFile.prepare(path: path)
-            let server = try await ServerBootstrap(group: group).bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
+            let server = try await ServerBootstrap(group: group).bind(unixDomainSocketPath: path, childChannelInitializer: { initializer($0, false) })
             try SocketFile.secure(path: path, mode: 0o660, group: configuration.socketGroup)
             logger.info("listening for HL7 over MLLP", metadata: ["infusion.hl7.socket": "\(path)"])
             servers.append((server, true))

@@ -42,7 +42,9 @@ struct HL7ConfigurationTests {
     @Test("mistakes are errors with their line and what to write instead", arguments: [
         ("hl7: yes\n", 1, "hl7 must be a mapping"),
         ("hl7:\n  listen: 127.0.0.1:2575\n  sendres: []\n", 3, "unknown setting 'hl7.sendres'"),
-        ("hl7:\n  listen: 127.0.0.1:2575\n  tls: {certificate: a}\n" + sender, 3, "hl7.tls is not available"),
+        ("hl7:\n  listen: 127.0.0.1:2575\n  tls: {certificate: a}\n" + sender, 3, "hl7.tls.key is required"),
+        ("hl7:\n  listen: 127.0.0.1:2575\n  tls: {certificate: a, key: b, ca: c}\n" + sender, 3, "unknown setting 'hl7.tls.ca'"),
+        ("hl7:\n  socketPath: /tmp/h.sock\n  tls: {certificate: a, key: b}\n" + sender, 3, "hl7.tls needs hl7.listen"),
         ("hl7:\n" + sender, 2, "hl7 needs listen"),
         ("hl7:\n  listen: localhost\n" + sender, 2, "not host:port"),
         ("hl7:\n  listen: 127.0.0.1:70000\n" + sender, 2, "not host:port"),
