@@ -288,3 +288,98 @@ struct HL7TLSTests {
         #expect(try await HL7FeedTests.deviceEvents(daemon, session: session.id).count == 1)
     }
 }
+
+/// SIGKILL between receipt and acknowledgement: a Python sender streams messages over one connection and records
+/// each `AA` it reads; the daemon is killed mid-stream and restarted. Every acknowledged message's reading must be
+/// stored, and the sender's resend of everything must store each message exactly once.
+@Suite("HL7 crash safety: SIGKILL while a sender streams messages", .serialized)
+struct HL7CrashTests {
+    static let sender = """
+        import os, socket, sys, time
+        port, folder, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".hl7"))
+        deadline = time.time() + 15
+        while True:
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        with connection, open(log, "a") as out:
+            for name in names:
+                data = open(os.path.join(folder, name), "rb").read()
+                try:
+                    connection.sendall(b"\\x0b" + data + b"\\x1c\\x0d")
+                    answer = b""
+                    while not answer.endswith(b"\\x1c\\x0d"):
+                        chunk = connection.recv(4096)
+                        if not chunk:
+                            sys.exit(0)
+                        answer += chunk
+                except OSError:
+                    sys.exit(0)
+                if b"\\rMSA|AA|" in answer:
+                    out.write(name[:-4] + "\\n")
+                    out.flush()
+        """
+
+    @Test("nothing an AA confirmed is lost; the resend after the restart stores each message once",
+          .enabled(if: TestEnvironment.runs(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")), "needs /usr/bin/python3"))
+    func killBetweenReceiptAndAcknowledgement() async throws {
+        let port = try HL7FeedTests.freePort()
+        let daemon = try DaemonProcess(extraConfig: """
+            hl7:
+              listen: 127.0.0.1:\(port)
+              senders:
+                - {application: MONGW, facility: ICU, from: [127.0.0.1], station: icu-monitor-gw}
+
+            """)
+        try await daemon.start()
+        defer { Task { [daemon] in await daemon.terminate() } }
+        let session = try await daemon.client.startSession(Bedside.start())
+        let folder = "\(daemon.folder)/out"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let count = 300
+        for index in 0..<count {
+            let id = String(format: "K%05d", index)
+            try HL7FeedTests.spo2(96, controlId: id, patient: "MRN-1001").replacingOccurrences(of: "\n", with: "\r")
+                .write(toFile: "\(folder)/\(id).hl7", atomically: true, encoding: .utf8)
+        }
+        let script = "\(daemon.folder)/sender.py"
+        try Self.sender.write(toFile: script, atomically: true, encoding: .utf8)
+        let log = "\(daemon.folder)/acked.txt"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        func acknowledged() -> [String] {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        let stream = Task { try await DaemonProcess.run("/usr/bin/python3", [script, String(port), folder, log]) }
+        let deadline = Date().addingTimeInterval(60)
+        while acknowledged().count < 20 && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if let pid = daemon.process?.processIdentifier { kill(pid, SIGKILL) }
+        _ = await daemon.terminate(timeout: 10)
+        _ = try await stream.value
+        let confirmed = acknowledged()
+        #expect(confirmed.count >= 20 && confirmed.count < count, "the kill should land mid-stream: \(confirmed.count) of \(count)")
+
+        try await daemon.start()
+        func stored() async throws -> [String: Int] {
+            var seen: [String: Int] = [:]
+            for event in try await HL7FeedTests.deviceEvents(daemon, session: session.id) {
+                if let id = HL7FeedTests.field(event.body, "device", "messageControlId") { seen[id, default: 0] += 1 }
+            }
+            return seen
+        }
+        let afterRestart = try await stored()
+        #expect(confirmed.allSatisfy { afterRestart[$0] == 1 }, "acknowledged but not stored: \(confirmed.filter { afterRestart[$0] != 1 })")
+
+        try "".write(toFile: log, atomically: true, encoding: .utf8)
+        let resend = try await DaemonProcess.run("/usr/bin/python3", [script, String(port), folder, log])
+        #expect(resend.status == 0, "\(resend.stderr)")
+        #expect(acknowledged().count == count)
+        let final = try await stored()
+        #expect(final.count == count && final.values.allSatisfy { $0 == 1 })
+    }
+}
