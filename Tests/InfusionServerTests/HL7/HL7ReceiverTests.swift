@@ -309,3 +309,17 @@ extension HL7ReceiverTests {
         #expect(try await harness.deviceReadings(session).isEmpty)
     }
 }
+
+extension HL7ReceiverTests {
+    @Test("a monitor that falls silent is a stale feed (L21): the device's readings count as its feed")
+    func silentMonitorIsStaleFeed() async throws {
+        let harness = try HL7Harness()
+        let session = try await harness.startLidocaine()
+        #expect(msa(await harness.receive(HL7Harness.message(rows: [HL7Harness.heartRate80]))).code == "AA")
+        // Ten minutes without a message from 0123456789ABCDEF (L21's default limit is 5 min).
+        let later = HL7Harness.arrival.addingTimeInterval(10 * 60)
+        harness.clock.set(later)
+        let check = try await harness.state.store.recordScheduleCheck(sessionId: session.id, ruleSet: harness.state.ruleSet, now: later)
+        #expect(check?.decisions.contains { $0.ruleId == "L21" } == true, "\(String(describing: check?.decisions.map(\.ruleId)))")
+    }
+}
