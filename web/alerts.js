@@ -12,10 +12,8 @@ async function load() {
   if (state.value) query.set("state", state.value);
   if (session.value.trim()) query.set("session", session.value.trim());
   try {
+    // Listed in the daemon's order (highest priority first, then newest): the page never reorders.
     const { alerts } = await api(`/v1/alerts${query.size ? `?${query}` : ""}`);
-    const order = { high: 0, medium: 1, low: 2 };
-    // The daemon's priorities, highest first, then the newest.
-    alerts.sort((a, b) => order[a.priority] - order[b.priority] || b.id - a.id);
     fill(list, alerts.length
       ? el("ul", { class: "alerts wide" }, alerts.map((a) => alertItem(a, facts, { onAcknowledged: load,
         showSession: el("a", { href: `/sessions/${a.sessionId}` }, "session") })))

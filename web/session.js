@@ -1,4 +1,5 @@
-// A session's page: what `infusionctl sessions show` shows, a trend chart of the recorded vitals, the event and
+// A session's page: what `infusionctl sessions show` shows, trend charts (the recorded vitals, and the daemon's
+// predicted plasma level with its band and limit lines and delivered dose against the cap), the event and
 // decision timeline, its alerts with Acknowledge, the observation form (station) and the session actions
 // (clinician; pumpStopped also for stations). The page sends what the person entered; the daemon decides.
 import { alertItem, api, el, fill, followAlerts, header, holds, outcome, priorityBadge, qty, svg, tone, when } from "./common.js";
@@ -77,14 +78,98 @@ function chart(events) {
       svg("svg", { width: 12, height: 12, "aria-hidden": "true" }, svg("rect", { width: 12, height: 12, fill: colour })), ` ${label} `))));
 }
 
+/** A time axis and value axis for one figure: `x(t)` and `y(v)` map onto the drawing area. */
+function frame(t0, t1, top, W = 720, H = 180, L = 48, R = 10, T = 10, B = 24) {
+  const span = Math.max(t1 - t0, 60000);
+  const x = (t) => L + ((t - t0) / span) * (W - L - R);
+  const y = (v) => T + (1 - v / top) * (H - T - B);
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => top * f);
+  const grid = ticks.map((v) => [
+    svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#e3e3e3", "stroke-width": 1 }),
+    svg("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end", "font-size": 10, fill: "#555", text: qty(v, null, top < 10 ? 2 : 1) }),
+  ]);
+  const axis = [t0, t0 + span].map((t, i) => svg("text", { x: x(t), y: H - 6, "font-size": 10, fill: "#555", "text-anchor": i ? "end" : "start", text: new Date(t).toLocaleTimeString() }));
+  return { x, y, W, H, L, R, grid, axis };
+}
+
+/** A polyline through [time, value] pairs. */
+function polyline(f, pairs, attrs) {
+  return pairs.length ? svg("polyline", { points: pairs.map(([t, v]) => `${f.x(t).toFixed(1)},${f.y(v).toFixed(1)}`).join(" "), fill: "none", ...attrs }) : null;
+}
+
+/** A horizontal limit line from the daemon (value, rule, action) with its words beside it. */
+function limitLine(f, line, unit, colour) {
+  const y = f.y(line.value);
+  return svg("g", { "data-limit-line": line.value, "data-rule": line.ruleId, "data-action": line.action },
+    svg("line", { x1: f.L, x2: f.W - f.R, y1: y, y2: y, stroke: colour, "stroke-width": 1.5, "stroke-dasharray": "6 4" }),
+    svg("text", { x: f.W - f.R - 2, y: y - 3, "text-anchor": "end", "font-size": 10, fill: colour, text: `${qty(line.value, unit)} ${line.ruleId} → ${line.action}` }));
+}
+
+function legend(entries) {
+  return el("figcaption", {}, entries.map(([label, colour]) => el("span", { class: "legend" },
+    svg("svg", { width: 12, height: 12, "aria-hidden": "true" }, svg("rect", { width: 12, height: 12, fill: colour })), ` ${label} `)));
+}
+
+/**
+ * The predicted plasma level with its band (prediction to prediction × band factor) and the profile's level lines,
+ * and the delivered dose with the session's cap: every figure and line from GET /v1/sessions/{id}/series. The scale
+ * reaches the lowest line so that the nearest limit is always in view; lines beyond the scale are named below.
+ */
+function seriesCharts(trend) {
+  const { series, limits } = trend;
+  const points = series.points.map((p) => ({ ...p, t: new Date(p.at).getTime() }));
+  const t0 = new Date(series.from).getTime(), t1 = new Date(series.to).getTime();
+  const figures = [];
+
+  const predicted = points.filter((p) => typeof p.predictedUgPerMl === "number");
+  if (predicted.length) {
+    const lines = limits.predictedLevel;
+    const top = Math.max(...predicted.map((p) => p.upperBandUgPerMl), lines.length ? lines[0].value : 0) * 1.15 || 1;
+    const f = frame(t0, t1, top);
+    // The band's outline: along the upper band, then back along the prediction.
+    const band = svg("polygon", {
+      "data-series": "band", fill: "#c6dbef", stroke: "none",
+      points: [...predicted.map((p) => [p.t, p.upperBandUgPerMl]), ...predicted.map((_, i) => predicted[predicted.length - 1 - i]).map((p) => [p.t, p.predictedUgPerMl])]
+        .map(([t, v]) => `${f.x(t).toFixed(1)},${f.y(v).toFixed(1)}`).join(" "),
+    });
+    const shown = lines.filter((l) => l.value <= top);
+    const beyond = lines.filter((l) => l.value > top);
+    figures.push(el("figure", { class: "chart", "data-chart": "level" },
+      svg("svg", { viewBox: `0 0 ${f.W} ${f.H}`, width: "100%", role: "img", "aria-label": `Predicted plasma level with its ×${series.bandFactor} band and the limit lines` },
+        f.grid, band,
+        polyline(f, predicted.map((p) => [p.t, p.upperBandUgPerMl]), { "data-series": "upperBand", stroke: "#6baed6", "stroke-width": 1.5 }),
+        polyline(f, predicted.map((p) => [p.t, p.predictedUgPerMl]), { "data-series": "predicted", stroke: "#08519c", "stroke-width": 2 }),
+        shown.map((l) => limitLine(f, l, "µg/mL", l.priority === "high" ? "#b10000" : "#b36b00")), f.axis),
+      legend([["Predicted level (µg/mL)", "#08519c"], [`Upper band ×${series.bandFactor}`, "#6baed6"], ["Limit lines (profile)", "#b36b00"]]),
+      el("p", { class: "quiet" }, `${series.model || ""}${beyond.length ? ` — also ${beyond.map((l) => `${qty(l.value, "µg/mL")} ${l.ruleId} → ${l.action}`).join(", ")} (above the scale)` : ""}`)));
+  }
+
+  if (points.length) {
+    const cap = limits.doseCapMg;
+    const top = Math.max(...points.map((p) => p.deliveredMg), 1) * 1.15;
+    const f = frame(t0, t1, cap && cap.value <= top * 1.5 ? Math.max(top, cap.value * 1.05) : top);
+    figures.push(el("figure", { class: "chart", "data-chart": "dose" },
+      svg("svg", { viewBox: `0 0 ${f.W} ${f.H}`, width: "100%", role: "img", "aria-label": "Delivered dose over time against the session's cap" },
+        f.grid,
+        polyline(f, points.map((p) => [p.t, p.deliveredMg]), { "data-series": "delivered", stroke: "#2ca02c", "stroke-width": 2 }),
+        cap && f.y(cap.value) >= 0 ? limitLine(f, cap, "mg", "#b10000") : null, f.axis),
+      legend([["Delivered (mg)", "#2ca02c"]]),
+      el("p", { class: "quiet", "data-dose-cap": cap ? cap.value : "" },
+        `${qty(points[points.length - 1].deliveredMg, "mg")} delivered, now ${qty(points[points.length - 1].rateMgPerHour, "mg/h")}`,
+        cap ? ` — cap ${qty(cap.value, "mg")} (${cap.ruleId} → ${cap.action})` : " — no cap in the profile")));
+  }
+  return figures;
+}
+
 function timeline(events) {
   const byEvent = new Map();
   for (const d of events.decisions) {
     if (!byEvent.has(d.eventId)) byEvent.set(d.eventId, []);
     byEvent.get(d.eventId).push(d);
   }
-  return el("ol", { class: "timeline", reversed: true },
-    [...events.events].reverse().map((e) => el("li", { "data-event-id": e.id, "data-kind": e.kind },
+  // In the daemon's order (the event log, oldest first).
+  return el("ol", { class: "timeline" },
+    events.events.map((e) => el("li", { "data-event-id": e.id, "data-kind": e.kind },
       el("span", { class: "time" }, when(e.occurredAt)), " ", el("strong", {}, e.kind === "action" ? `action: ${e.body?.action}` : e.kind),
       ` by ${e.recordedBy}`, e.body?.reason ? ` — ${e.body.reason}` : "",
       e.body?.symptoms?.length ? ` — symptoms: ${e.body.symptoms.join(", ")}` : "",
@@ -96,8 +181,8 @@ function timeline(events) {
 function decisionItem(decision) {
   return el("li", { class: `decision p-${decision.priority}`, "data-rule": decision.ruleId, "data-action": decision.action },
     priorityBadge(decision.priority), ` ${decision.ruleId} → ${decision.action}: ${decision.reason}`,
-    decision.guidance ? el("p", { class: "guidance" }, decision.guidance) : null,
-    decision.lipidEmulsion ? el("p", { class: "guidance" }, `Lipid emulsion: ${JSON.stringify(decision.lipidEmulsion)}`) : null);
+    // The daemon's guidance, e.g. the patient's lipid emulsion doses in mL and mL/min, shown as it computed them.
+    decision.guidance ? el("p", { class: "guidance", "data-guidance": decision.ruleId }, el("strong", {}, "Guidance: "), decision.guidance) : null);
 }
 
 function labelled(name, text, input, unit) {
@@ -214,8 +299,9 @@ let sections = {};
 
 async function refresh() {
   try {
-    const [detail, events, alerts] = await Promise.all([
+    const [detail, events, alerts, resolved, trend] = await Promise.all([
       api(`/v1/sessions/${sessionId}`), api(`/v1/sessions/${sessionId}/events`), api(`/v1/alerts?session=${sessionId}`),
+      api(`/v1/alerts?session=${sessionId}&state=resolved`), api(`/v1/sessions/${sessionId}/series`),
     ]);
     if (!built) {
       sections = {
@@ -235,13 +321,13 @@ async function refresh() {
     fill(sections.head, el("h1", { "data-session-id": s.id, "data-state": s.state }, `${s.patientId} — ${s.drug} — `,
       el("span", { class: `state st-${s.state}` }, s.state.toUpperCase())));
     fill(sections.summary, summary(detail));
-    const open = alerts.alerts.filter((a) => a.state !== "resolved");
-    fill(sections.alerts, el("h2", {}, "Alerts"), open.length
-      ? el("ul", { class: "alerts" }, open.map((a) => alertItem(a, facts, { onAcknowledged: refresh })))
+    // Both lists in the daemon's order (highest priority first, then newest); the daemon's default is the open ones.
+    fill(sections.alerts, el("h2", {}, "Alerts"), alerts.alerts.length
+      ? el("ul", { class: "alerts" }, alerts.alerts.map((a) => alertItem(a, facts, { onAcknowledged: refresh })))
       : el("p", { class: "quiet" }, "No open alerts"),
-      alerts.alerts.length > open.length ? el("details", {}, el("summary", {}, "Resolved alerts"),
-        el("ul", { class: "alerts" }, alerts.alerts.filter((a) => a.state === "resolved").map((a) => alertItem(a, facts)))) : null);
-    fill(sections.chart, el("h2", {}, "Trend"), chart(events.events));
+      resolved.alerts.length ? el("details", {}, el("summary", {}, "Resolved alerts"),
+        el("ul", { class: "alerts" }, resolved.alerts.map((a) => alertItem(a, facts)))) : null);
+    fill(sections.chart, el("h2", {}, "Trend"), chart(events.events), seriesCharts(trend));
     fill(sections.timeline, el("h2", {}, "Events and decisions"), timeline(events));
   } catch (error) {
     fill(main, el("p", { class: "refused", role: "alert" }, `The session could not be read: ${error.message}`));

@@ -102,7 +102,7 @@ struct BrowserStationTests {
         """
     }
 
-    @Test("the ward's day in Chromium through nginx: preview and start (soft limit with a reason, the 100 mg/h cap refused), observations, tinnitus pauses and the alert reaches a second board live, acknowledge, the auditor sees the nurse, cross-origin and forged requests refused, daemon stopped → 'not updating' → recovered",
+    @Test("the ward's day in Chromium through nginx: preview and start (soft limit with a reason, the 100 mg/h cap refused), observations, tinnitus pauses and the alert reaches a second board live, acknowledge by keyboard, the board at 1280×800, the trend chart from the daemon's series and limit lines, resume/pause/change rate/stop each showing the daemon's new state, a seizure's lipid emulsion doses, the auditor sees the nurse, cross-origin and forged requests refused, daemon stopped → 'not updating' → recovered",
           .enabled(if: TestEnvironment.runs(missing == nil),
                    "needs root, chromium, chromium-driver, nginx and selenium in .build/venv; scripts/test installs them"),
           .timeLimit(.minutes(5)))
@@ -181,7 +181,8 @@ struct BrowserStationTests {
             daemon: \(daemon.log.suffix(3000))
             """)
         #expect(walk.stdout.contains("OK: the ward's day passed"))
-        for step in ["01-start-preview-hard-limit", "07-board-alert-live", "10-audit", "11-not-updating", "12-recovered"] {
+        for step in ["01-start-preview-hard-limit", "07-board-alert-live", "08b-board-1280x800", "08c-session-stopped", "08d-lipid-guidance",
+                     "10-audit", "11-not-updating", "12-recovered"] {
             #expect(fm.fileExists(atPath: "\(shots)/\(step).png"), "no screenshot \(step)")
         }
     }
