@@ -26,7 +26,7 @@ extension DaemonConfiguration {
             ("the read-audit spool (\(DeferredReadAudit.spoolName) beside the database)",
              (database as NSString).deletingLastPathComponent + "/" + DeferredReadAudit.spoolName),
             ("stateDirectory", stateDirectory),
-        ] + (resolvedWebSocketPath.map { [("web.socketPath", $0)] } ?? [])
+        ] + (resolvedWebSocketPath.map { [("web.socketPath", $0)] } ?? []) + (hl7?.socketPath.map { [("hl7.socketPath", $0)] } ?? [])
     }
 
     /// Refuses a configuration in which two of the daemon's files are one file: the same path written two ways,
@@ -62,6 +62,7 @@ extension DaemonConfiguration {
             }
         }
         try checkWebHost(file: source)
+        try checkHL7Host(file: source)
         for (name, command) in [("hooks.onAlert", hooks?.onAlert), ("hooks.onStop", hooks?.onStop)] {
             guard let program = command?.first, !program.isEmpty else { continue }
             var isFolder: ObjCBool = false

@@ -228,3 +228,22 @@ public struct HL7TLSConfiguration: Codable, Sendable, Hashable {
         case certificate, key, clientCA
     }
 }
+
+extension DaemonConfiguration {
+    /// The `hl7` settings that name things on this host: `hl7.socketGroup` must exist, and the TLS files must load
+    /// as a server context. Made by `check-config` and at every start, with the other host checks.
+    func checkHL7Host(file source: String) throws {
+        guard let hl7 else { return }
+        if let group = hl7.socketGroup, Self.gid(of: group) == nil {
+            throw ConfigurationError(file: source, line: nil,
+                                     message: "hl7.socketGroup '\(group)' does not exist on this host; create it (groupadd \(group)) or change hl7.socketGroup")
+        }
+        if let tls = hl7.tls {
+            do {
+                _ = try HL7Listener.context(tls)
+            } catch let error as ConfigurationError {
+                throw ConfigurationError(file: source, line: nil, message: "\(error.file): \(error.message)")
+            }
+        }
+    }
+}

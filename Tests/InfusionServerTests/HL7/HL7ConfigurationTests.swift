@@ -109,3 +109,38 @@ extension HL7ConfigurationTests {
         #expect(hl7.senders?.first?.from == ["127.0.0.1"])
     }
 }
+
+extension HL7ConfigurationTests {
+    @Test("host checks (check-config and start): TLS files that do not load, and an HL7 socket that is another file, are refused by name")
+    func hostChecks() throws {
+        let folder = "/tmp/hc-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "not a certificate".write(toFile: "\(folder)/bad.pem", atomically: true, encoding: .utf8)
+        let tls = try DaemonConfiguration.parse("""
+            stateDirectory: \(folder)/state
+            hl7:
+              listen: 127.0.0.1:2575
+              tls: {certificate: \(folder)/bad.pem, key: \(folder)/bad.pem}
+              senders: [{application: A, facility: F, from: [unix], station: s}]
+
+            """, file: "test.yaml")
+        #expect {
+            try tls.checkHost(file: "test.yaml")
+        } throws: { error in
+            (error as? ConfigurationError)?.message.contains("hl7.tls.certificate: cannot use \(folder)/bad.pem") == true
+        }
+        let clash = try DaemonConfiguration.parse("""
+            stateDirectory: \(folder)/state
+            hl7:
+              socketPath: \(folder)/state/infusiond.sock
+              senders: [{application: A, facility: F, from: [unix], station: s}]
+
+            """, file: "test.yaml")
+        #expect {
+            try clash.checkHost(file: "test.yaml")
+        } throws: { error in
+            "\(error)".contains("hl7.socketPath")
+        }
+    }
+}
