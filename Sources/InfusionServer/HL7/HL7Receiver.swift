@@ -117,7 +117,7 @@ public final class HL7Receiver: Sendable {
             let framed = answer.text.map { text in
                 MLLPFramer.frame((answer.characterSet.flatMap(HL7CharacterSet.init(rawValue:)) ?? .ascii).encode(text))
             }
-            state.metrics.hl7MessageAnswered(type: type, code: answer.code ?? "none")
+            state.metrics.hl7MessageAnswered(type: Self.metricType(type), code: answer.code ?? "none")
             return HL7Answer(code: answer.code ?? "none", framed: framed, text: answer.text)
         }
         // New, or received before and never answered (the daemon stopped in between): taken with the first receipt
@@ -290,7 +290,7 @@ public final class HL7Receiver: Sendable {
 
     private func answered(type: String, _ ack: HL7Acknowledgement?) -> HL7Answer {
         let code = ack?.code ?? "none"
-        state.metrics.hl7MessageAnswered(type: type, code: code)
+        state.metrics.hl7MessageAnswered(type: Self.metricType(type), code: code)
         return HL7Answer(code: code, framed: ack?.framed, text: ack?.text)
     }
 
@@ -313,7 +313,13 @@ public final class HL7Receiver: Sendable {
         }
     }
 
-    static func anonymous(_ peer: HL7Peer) -> AuditActor {
+    /// The message type as a metric label: the types taken and the receiver's own cases, anything else `other`, so a
+    /// sender cannot add series by inventing types.
+    static func metricType(_ type: String) -> String {
+        ["ORU^R01", "ORU^R40", "unreadable", "oversize"].contains(type) ? type : "other"
+    }
+
+        static func anonymous(_ peer: HL7Peer) -> AuditActor {
         AuditActor(person: "hl7:\(peer)", via: "hl7")
     }
 

@@ -323,3 +323,16 @@ extension HL7ReceiverTests {
         #expect(check?.decisions.contains { $0.ruleId == "L21" } == true, "\(String(describing: check?.decisions.map(\.ruleId)))")
     }
 }
+
+extension HL7ReceiverTests {
+    @Test("metrics count by type and code; an invented type is counted as other, so it adds no series")
+    func metricLabels() async throws {
+        let harness = try HL7Harness()
+        _ = await harness.receive(HL7Harness.message(type: "ZZZ^Q99^ZZZ", rows: [HL7Harness.heartRate80]))
+        _ = await harness.receive(HL7Harness.message(controlId: "X2", application: "STRANGER", rows: [HL7Harness.heartRate80]))
+        let metrics = await harness.state.metrics.render(store: harness.state.store)
+        #expect(metrics.contains(#"infusiond_hl7_messages_total{type="other",code="AR"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"infusiond_hl7_messages_total{type="ORU^R01",code="AR"} 1"#))
+        #expect(!metrics.contains("ZZZ"))
+    }
+}
