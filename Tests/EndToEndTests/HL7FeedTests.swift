@@ -383,3 +383,48 @@ struct HL7CrashTests {
         #expect(final.count == count && final.values.allSatisfy { $0 == 1 })
     }
 }
+
+extension HL7FeedTests {
+    @Test("over the Unix socket (the packaged unit's way): mode 0660, a sender allowed from 'unix' is answered AA",
+          .enabled(if: TestEnvironment.runs(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")), "needs /usr/bin/python3"))
+    func unixSocket() async throws {
+        let folder = "/tmp/iu-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = "\(folder)/hl7.sock"
+        let daemon = try DaemonProcess(extraConfig: """
+            hl7:
+              socketPath: \(path)
+              senders:
+                - {application: MONGW, facility: ICU, from: [unix], station: engine-local}
+
+            """)
+        try await daemon.start()
+        defer { Task { [daemon] in await daemon.terminate() } }
+        let session = try await daemon.client.startSession(Bedside.start())
+        let message = "\(folder)/m.hl7"
+        try Self.spo2(97, controlId: "UNIX0001", patient: "MRN-1001").replacingOccurrences(of: "\n", with: "\r")
+            .write(toFile: message, atomically: true, encoding: .utf8)
+        let script = """
+            import socket, sys, time
+            deadline = time.time() + 15
+            while True:
+                try:
+                    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); break
+                except OSError:
+                    if time.time() > deadline: raise
+                    time.sleep(0.1)
+            s.sendall(b"\\x0b" + open(sys.argv[2], "rb").read() + b"\\x1c\\x0d")
+            answer = b""
+            while not answer.endswith(b"\\x1c\\x0d"):
+                answer += s.recv(4096)
+            sys.stdout.write(answer.decode("latin-1"))
+            """
+        let result = try await DaemonProcess.run("/usr/bin/python3", ["-c", script, path, message])
+        #expect(result.stdout.contains("\rMSA|AA|UNIX0001\r"), "\(result.stdout)\(result.stderr)")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o660)
+        let events = try await Self.deviceEvents(daemon, session: session.id)
+        #expect(events.count == 1 && events.first?.recordedBy == "engine-local")
+    }
+}
