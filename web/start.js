@@ -27,6 +27,7 @@ function body(form) {
     patientId: d.get("patientId"), drug: d.get("drug"), weightKg: n("weightKg"), heightCm: n("heightCm"),
     sex: d.get("sex") || undefined, dosingWeight: d.get("dosingWeight") || undefined, prescriber: d.get("prescriber"),
     plannedDurationMin: n("plannedDurationMin"),
+    bed: d.get("bed") || undefined, patientInitials: d.get("patientInitials") || undefined,
   };
   if (n("bolus.doseMgPerKg") !== undefined) b.bolus = { doseMgPerKg: n("bolus.doseMgPerKg"), durationMin: n("bolus.durationMin") };
   if (n("infusion.rateMgPerKgPerHour") !== undefined) b.infusion = { rateMgPerKgPerHour: n("infusion.rateMgPerKgPerHour") };
@@ -73,6 +74,8 @@ async function run() {
     el("h1", {}, "Start session"),
     el("fieldset", {}, el("legend", {}, "Patient and order"),
       field("patientId", "Patient id", el("input", { type: "text", required: true, autocomplete: "off" })),
+      field("bed", "Bed (wall screens)", el("input", { type: "text", autocomplete: "off", maxlength: 32 })),
+      field("patientInitials", "Initials (wall screens)", el("input", { type: "text", autocomplete: "off", maxlength: 4 })),
       field("drug", "Drug", el("select", {}, el("option", { value: "lidocaine" }, "lidocaine"), el("option", { value: "ketamine" }, "ketamine"))),
       field("weightKg", "Weight", num({ min: 0 }), "kg"), field("heightCm", "Height", num({ min: 0 }), "cm"),
       field("sex", "Sex", el("select", {}, el("option", { value: "" }, "—"), el("option", { value: "female" }, "female"), el("option", { value: "male" }, "male"))),

@@ -188,11 +188,15 @@ public enum WardOrder {
 
 /// How a board names a patient.
 public enum PatientLabel {
-    /// The full patient id, or for a wall screen only its last four characters after an ellipsis (the start request
-    /// carries no bed or name, so nothing more identifying than that is shown).
-    public static func label(patientId: String, masked: Bool) -> String {
+    /// The full patient id, or for a wall screen the bed and initials given at start (`Bed 12 · A.B.`); when the
+    /// start gave neither, only the id's last four characters after an ellipsis, never the whole id.
+    public static func label(patientId: String, bed: String? = nil, initials: String? = nil, masked: Bool) -> String {
         guard masked else { return patientId }
+        let bedPart = bed.map { "Bed \($0)" }
+        let initialsPart = initials.map { $0.count <= 4 ? $0.map { "\($0)." }.joined() : String($0.prefix(4)) }
+        let parts = [bedPart, initialsPart].compactMap { $0 }
+        if !parts.isEmpty { return parts.joined(separator: " · ") }
         let tail = patientId.suffix(4)
-        return tail.count < patientId.count ? "…" + tail : patientId
+        return tail.count < patientId.count ? "…" + tail : "…"
     }
 }

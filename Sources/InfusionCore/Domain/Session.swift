@@ -50,6 +50,10 @@ public struct Session: Codable, Sendable, Hashable, Identifiable {
     public var plannedDurationMin: Double?
     /// The assigning authority of `patientId` given at start (HL7 PID-3.4); absent when none was given.
     public var patientIdAuthority: String?
+    /// The bed given at start, for wall screens; absent when none was given.
+    public var bed: String?
+    /// The patient's initials given at start, for wall screens; absent when none were given.
+    public var patientInitials: String?
 
     public init(
         id: UUID, patientId: String, drug: Drug, state: SessionState, weightKg: Double, heightCm: Double?,

@@ -48,6 +48,8 @@ public enum SessionFactory {
         session.flags = request.flags
         session.plannedDurationMin = request.plannedDurationMin
         session.patientIdAuthority = request.patientIdAuthority
+        session.bed = request.bed
+        session.patientInitials = request.patientInitials
 
         // Rules on the programmed order itself (a predicted steady state above the L14 band acts at once).
         let history = SessionHistory(entries: [SessionHistory.Entry(

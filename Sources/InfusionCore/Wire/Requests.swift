@@ -24,6 +24,11 @@ public struct StartSessionRequest: Codable, Sendable, Hashable {
     /// The assigning authority of `patientId` (HL7 PID-3.4, e.g. the hospital's MRN namespace). When set, a
     /// monitor message binds to this session only if its PID-3 repetition names the same authority.
     public var patientIdAuthority: String?
+    /// The patient's bed, for wall screens that show bed and initials instead of the patient id
+    /// (`web.patientDisplay: bedAndInitials`).
+    public var bed: String?
+    /// The patient's initials, for the same wall screens.
+    public var patientInitials: String?
 
     public init(
         patientId: String, drug: Drug, weightKg: Double, heightCm: Double? = nil, sex: Sex? = nil,

@@ -8,6 +8,8 @@ enum RequestText {
     static func check(_ request: StartSessionRequest) throws(Problem) {
         try check(request.patientId, field: "patientId", kind: .identifier)
         try check(request.patientIdAuthority, field: "patientIdAuthority", kind: .identifier)
+        try check(request.bed, field: "bed", kind: .identifier)
+        try check(request.patientInitials, field: "patientInitials", kind: .identifier)
         try check(request.prescriber, field: "prescriber", kind: .identifier)
         try check(request.recordedBy, field: "recordedBy", kind: .identifier)
         try check(request.override, field: "override")

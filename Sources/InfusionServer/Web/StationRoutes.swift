@@ -38,7 +38,9 @@ enum StationRoutes {
             detail.openAlerts = WardOrder.alertsWorstFirst(detail.openAlerts)
             return BoardTile(
                 detail: detail,
-                patientLabel: PatientLabel.label(patientId: detail.session.patientId, masked: access.patientDisplay == .bedAndInitials),
+                patientLabel: PatientLabel.label(patientId: detail.session.patientId, bed: detail.session.bed,
+                                                 initials: detail.session.patientInitials,
+                                                 masked: access.patientDisplay == .bedAndInitials),
                 worstPriority: WardOrder.highest(detail.openAlerts, state: .active) ?? WardOrder.highest(detail.openAlerts, state: .acknowledged),
                 overdue: (detail.schedule?.overdueSeconds ?? 0) > 0,
                 limits: BoardLimits.of(session: detail.session, profile: ruleSet.profiles[detail.session.drug]))

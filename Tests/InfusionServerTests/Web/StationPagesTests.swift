@@ -124,12 +124,35 @@ struct StationPagesTests {
         }
     }
 
-    @Test("web.patientDisplay bedAndInitials shows only the end of the patient id", arguments: [
-        ("MRN-123456", "…3456"), ("1234", "1234"), ("AB", "AB"),
-    ])
-    func maskedLabel(patientId: String, label: String) {
-        #expect(PatientLabel.label(patientId: patientId, masked: true) == label)
-        #expect(PatientLabel.label(patientId: patientId, masked: false) == patientId)
+    @Test("a wall screen's board names sessions by the bed and initials their start gave")
+    func wallScreenBoard() async throws {
+        let harness = try WebHarness(patientDisplay: .bedAndInitials)
+        try await harness.run { client in
+            var request = RouterHarness.startRequest()
+            request.patientId = "MRN-778899"
+            request.bed = "12"
+            request.patientInitials = "AB"
+            var object = try WireJSON.decoder().decode([String: JSONValue].self, from: try WireJSON.encode(request))
+            object["recordedBy"] = nil
+            let started = try await client.send(.post, "/v1/sessions", raw: try WireJSON.encode(JSONValue.object(object)),
+                                                headers: WebHarness.clinician)
+            #expect(started.status == 201, "\(String(decoding: started.body, as: UTF8.self))")
+            #expect(try started.decode(Session.self).bed == "12")
+            _ = try await Self.start(client, patient: "MRN-445566")
+            let board = try await client.send(.get, "/v1/board", headers: WebHarness.headers()).decode(WardBoard.self)
+            #expect(Set(board.tiles.map(\.patientLabel)) == ["Bed 12 · A.B.", "…5566"])
+        }
+    }
+
+    @Test("web.patientDisplay bedAndInitials shows the bed and initials given at start, else only the end of the patient id, never all of it",
+          arguments: [
+            ("MRN-123456", nil, nil, "…3456"), ("1234", nil, nil, "…"), ("AB", nil, nil, "…"),
+            ("MRN-123456", "12", "AB", "Bed 12 · A.B."), ("MRN-123456", "4C", nil, "Bed 4C"), ("MRN-123456", nil, "JQP", "J.Q.P."),
+            ("MRN-123456", nil, "ABCDEFG", "ABCD"),
+          ] as [(String, String?, String?, String)])
+    func maskedLabel(patientId: String, bed: String?, initials: String?, label: String) {
+        #expect(PatientLabel.label(patientId: patientId, bed: bed, initials: initials, masked: true) == label)
+        #expect(PatientLabel.label(patientId: patientId, bed: bed, initials: initials, masked: false) == patientId)
     }
 
     @Test("the board's limit lines follow the patient: the mg/kg cap at low weight, the 4 µg/mL review line with heart failure", arguments: [

@@ -20,10 +20,10 @@ struct WebHarness {
     let access: WebAccess
 
     init(peerUID: UInt32 = WebHarness.proxyUID, groupRoles: [String: Set<Role>] = WebHarness.roles,
-         publicOrigin: String? = WebHarness.origin) throws {
+         publicOrigin: String? = WebHarness.origin, patientDisplay: WebConfiguration.PatientDisplay = .full) throws {
         let ruleSet = try ProfileLoader.load(directory: nil)
         state = ServerState(store: ClinicalStore(database: try ClinicalDatabase()), ruleSet: ruleSet, version: "test")
-        access = WebAccess(proxyUID: Self.proxyUID, groupRoles: groupRoles, publicOrigin: publicOrigin,
+        access = WebAccess(proxyUID: Self.proxyUID, groupRoles: groupRoles, publicOrigin: publicOrigin, patientDisplay: patientDisplay,
                            peerless: PeerCredentials(pid: 777, uid: peerUID, gid: peerUID))
     }
 
