@@ -32,14 +32,21 @@ struct FloodTests {
         let daemon = try DaemonProcess()
         try await daemon.start()
         let longPath = "/v1/nothing-here/" + String(repeating: "x", count: 8000)
+        let began = ContinuousClock.now
         for _ in 0..<300 {
             let response = try await daemon.client.send(method: "GET", path: longPath)
             #expect(response.status == 404)
         }
+        // The allowance is per minute: a run slowed past the first window (a loaded machine) opens a second one.
+        let windows = ContinuousClock.now - began < .seconds(55) ? 1 : 2
         #expect(await daemon.terminate() == 0)
         let all = try await Self.records(in: daemon.databasePath)
         let refusals = all.filter { $0.record.action == "request.refuse" }
-        #expect(refusals.count == 20, "one peer gets 20 full refusal records per minute; got \(refusals.count)")
+        if windows == 1 {
+            #expect(refusals.count == 20, "one peer gets 20 full refusal records per minute; got \(refusals.count)")
+        } else {
+            #expect(refusals.count > 20 && refusals.count <= 40, "20 full refusal records per minute in two windows; got \(refusals.count)")
+        }
         for refusal in refusals {
             let id = refusal.record.entity?.id ?? ""
             #expect(id.utf8.count < 400, "the stored route is bounded: \(id.utf8.count) bytes")
@@ -47,14 +54,19 @@ struct FloodTests {
             #expect(refusal.bytes < 2500, "a refusal record holds \(refusal.bytes) bytes")
         }
         let summaries = all.filter { $0.record.action == "refusal.suppressed" }
-        #expect(summaries.count == 1)
-        if case .object(let detail)? = summaries.first?.record.detail {
-            #expect(detail["suppressed"] == .number(280))
-            #expect(detail["byCode"] == .object(["route.notFound": .number(280)]))
+        #expect(summaries.count >= 1 && summaries.count <= windows)
+        var suppressed = 0.0
+        for summary in summaries {
+            guard case .object(let detail) = summary.record.detail, case .number(let count)? = detail["suppressed"] else {
+                Issue.record("a refusal.suppressed record without a count")
+                continue
+            }
+            suppressed += count
+            #expect(detail["byCode"] == .object(["route.notFound": .number(count)]))
             #expect(detail["uid"] == .number(Double(getuid())))
-        } else {
-            Issue.record("no refusal.suppressed record with a detail object")
         }
+        #expect(Int(suppressed) + refusals.count == 300, "every refusal is either recorded or counted")
+        if windows == 1 { #expect(suppressed == 280) }
         let refusalBytes = all.filter { ["request.refuse", "refusal.suppressed"].contains($0.record.action) }.reduce(0) { $0 + $1.bytes }
         #expect(refusalBytes < 60_000, "300 refusals stored \(refusalBytes) bytes")
     }

@@ -93,7 +93,8 @@ struct SystemdTests {
     /// Waits (generously) until `condition` holds for the outcomes so far.
     static func waitFor(_ outcomes: OutcomeLog, _ what: String,
                         _ condition: ([SystemdWatchdog.Outcome]) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
+        // Generous: a whole test run on two cores can hold the process's threads for tens of seconds.
+        let deadline = ContinuousClock.now + .seconds(150)
         while !condition(outcomes.all) {
             guard ContinuousClock.now < deadline else {
                 Issue.record("timed out waiting for \(what)")
