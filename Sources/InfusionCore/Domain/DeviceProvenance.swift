@@ -18,6 +18,9 @@ public struct DeviceProvenance: Codable, Sendable, Hashable {
     public var messageControlId: String?
     /// The station identity the sender maps to in `hl7.senders`.
     public var station: String?
+    /// Every device the message named (MSH-3, OBR-3, OBX-18), as ``DeviceBinding/canonicalDevice(_:)`` writes
+    /// them: a bound device among them counts as heard (L21).
+    public var devices: [String]?
 
     public init(deviceId: String, receivedAt: Date, questionable: Bool? = nil, message: String? = nil,
                 sender: String? = nil, messageControlId: String? = nil, station: String? = nil) {

@@ -54,6 +54,8 @@ public struct Session: Codable, Sendable, Hashable, Identifiable {
     public var bed: String?
     /// The patient's initials given at start, for wall screens; absent when none were given.
     public var patientInitials: String?
+    /// The bed and devices whose monitor messages belong to this session (HL7 PV1-3, OBX-18); absent when none.
+    public var binding: DeviceBinding?
 
     public init(
         id: UUID, patientId: String, drug: Drug, state: SessionState, weightKg: Double, heightCm: Double?,

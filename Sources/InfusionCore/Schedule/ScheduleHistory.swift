@@ -32,6 +32,9 @@ public struct ScheduleHistory: Sendable, Hashable {
     public var lastSymptomAt: [Symptom: Date] = [:]
     /// The latest `observedAt` per station feed.
     public var lastObservationByFeed: [String: Date] = [:]
+    /// The devices bound to the session (``DeviceBinding``) and when each was bound: L21 watches each from then,
+    /// whether or not it has sent anything.
+    public var boundDevices: [String: Date] = [:]
     /// Whether the session was closed.
     public var closed = false
     /// The infusion rate in force, to tell a rate increase from a decrease.
@@ -70,6 +73,7 @@ public struct ScheduleHistory: Sendable, Hashable {
                 boluses.append(BolusRun(startedAt: occurredAt, duration: bolus.durationMin * 60))
             }
             currentRateMgPerKgPerHour = request.infusion?.rateMgPerKgPerHour
+            bind(request.binding, at: occurredAt)
         case .observation(let request):
             record(request)
         case .action(let request):
@@ -89,6 +93,26 @@ public struct ScheduleHistory: Sendable, Hashable {
         if let feed = observation.feedId {
             lastObservationByFeed[feed] = max(lastObservationByFeed[feed] ?? observation.observedAt, observation.observedAt)
         }
+        // A message heard from a bound device counts for it even when its rows name another feed (a gateway's).
+        for device in observation.device?.devices ?? [] where boundDevices[device] != nil {
+            lastObservationByFeed[device] = max(lastObservationByFeed[device] ?? observation.observedAt, observation.observedAt)
+        }
+    }
+
+    /// The feeds L21 watches and when each was last heard or, for a bound device not heard since, bound.
+    public var watchedFeeds: [String: Date] {
+        lastObservationByFeed.merging(boundDevices) { max($0, $1) }
+    }
+
+    /// Replaces the bound devices: a device no longer bound is no longer watched; one newly bound is watched from
+    /// `time`.
+    mutating func bind(_ binding: DeviceBinding?, at time: Date) {
+        let devices = binding?.normalized?.deviceIds ?? []
+        for gone in boundDevices.keys where !devices.contains(gone) {
+            boundDevices[gone] = nil
+            lastObservationByFeed[gone] = nil
+        }
+        for device in devices where boundDevices[device] == nil { boundDevices[device] = time }
     }
 
     /// Adds an accepted action taken at `time`.
@@ -108,6 +132,8 @@ public struct ScheduleHistory: Sendable, Hashable {
             if deliveryEndedAt == nil { deliveryEndedAt = time }
         case .close:
             closed = true
+        case .bind:
+            bind(action.binding, at: time)
         case .pause, .resume, .pumpStopped:
             break
         }

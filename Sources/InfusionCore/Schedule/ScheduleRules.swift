@@ -73,7 +73,7 @@ public enum ScheduleRules {
     /// observations are still due; empty when L21 is off or nothing is due.
     public static func silentFeeds(history: ScheduleHistory, spec: ScheduleSpec, now: Date) -> [String: Date] {
         guard let limit = spec.staleFeedAfter, ObservationSchedule.nextDue(history: history, spec: spec) != nil else { return [:] }
-        return history.lastObservationByFeed.filter { now.timeIntervalSince($0.value) > limit.seconds }
+        return history.watchedFeeds.filter { now.timeIntervalSince($0.value) > limit.seconds }
     }
 
     /// L22: a `close` before the post-infusion window has ended is refused (`session.postInfusionWindow`) unless a

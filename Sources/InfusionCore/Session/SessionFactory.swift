@@ -50,6 +50,7 @@ public enum SessionFactory {
         session.patientIdAuthority = request.patientIdAuthority
         session.bed = request.bed
         session.patientInitials = request.patientInitials
+        session.binding = request.binding?.normalized
 
         // Rules on the programmed order itself (a predicted steady state above the L14 band acts at once).
         let history = SessionHistory(entries: [SessionHistory.Entry(

@@ -81,6 +81,15 @@ public enum SessionMachine {
             try require(session, in: [.ended, .stopped], for: request.action)
             next.state = .closed
             next.closedAt = now
+        case .bind:
+            try require(session, in: [.running, .paused, .stopped, .ended], for: request.action)
+            guard let binding = request.binding else {
+                throw DomainError(.invalid, code: "action.missingField", title: "Binding missing",
+                              detail: "A bind action needs binding {bed, devices}: the bed as PV1-3 and the devices as OBX-18 send them; an empty binding unbinds.",
+                              field: "binding")
+            }
+            try binding.validate(field: "binding")
+            next.binding = binding.normalized
         }
         return Outcome(session: next, decisions: decisions)
     }

@@ -45,4 +45,10 @@ public enum AuditFacts {
             .string(withPriority ? "\($0.ruleId):\($0.action.rawValue):\($0.priority.rawValue)" : "\($0.ruleId):\($0.action.rawValue)")
         })
     }
+
+    /// A monitor binding as the audit trail records it; `null` when it binds nothing.
+    static func binding(_ binding: DeviceBinding?) -> JSONValue {
+        guard let binding else { return .null }
+        return ["bed": binding.bed.map(JSONValue.string) ?? .null, "devices": .array(binding.deviceIds.map(JSONValue.string))]
+    }
 }

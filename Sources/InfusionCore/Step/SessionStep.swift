@@ -89,7 +89,7 @@ public enum SessionStep {
         let (session, decisions) = try SessionFactory.start(request, profile: profile, ruleSetHash: ruleSetHash, id: sessionId, now: now)
         let event = StepEvent(id: eventId, sessionId: session.id, sequence: 1, kind: .start, recordedAt: now, occurredAt: now,
                               recordedBy: request.recordedBy, body: .start(request))
-        let lead = AuditFact(action: "session.start", actor: actor, entity: AuditFacts.entity(session), detail: [
+        var detail: [String: JSONValue] = [
             "drug": .string(session.drug.rawValue), "dosingWeight": .string(session.dosingWeight.rawValue),
             "dosingWeightKg": .number(session.dosingWeightKg), "ruleSetHash": .string(ruleSetHash),
             "override": session.override.map { ["by": .string($0.by), "reason": .string($0.reason)] } ?? .null,
@@ -97,7 +97,9 @@ public enum SessionStep {
             "contraindicationOverride": request.contraindicationOverride.map {
                 ["by": .string($0.by), "reason": .string($0.reason)]
             } ?? .null,
-        ])
+        ]
+        if let binding = session.binding { detail["binding"] = AuditFacts.binding(binding) }
+        let lead = AuditFact(action: "session.start", actor: actor, entity: AuditFacts.entity(session), detail: .object(detail))
         var alerts = AlertSet(session: session, alerts: [])
         alerts.apply(decisions, now: now)
         return StepOutcome(previous: nil, session: session, event: event, leadAudit: lead, decisions: decisions,
@@ -181,12 +183,14 @@ public enum SessionStep {
 
         let event = StepEvent(id: eventId, sessionId: session.id, sequence: sequence, kind: .action, recordedAt: now, occurredAt: now,
                               recordedBy: request.by, body: .action(request))
-        let lead = AuditFact(action: "session.\(request.action.rawValue)", actor: actor, entity: AuditFacts.entity(session), detail: [
+        var detail: [String: JSONValue] = [
             "eventId": .string(eventId.uuidString), "reason": request.reason.map(JSONValue.string) ?? .null,
             "override": request.override.map { ["by": .string($0.by), "reason": .string($0.reason)] } ?? .null,
             "infusionRateMgPerKgPerHour": request.infusion.map { .number($0.rateMgPerKgPerHour) } ?? .null,
             "bolusMgPerKg": request.bolus.map { .number($0.doseMgPerKg) } ?? .null,
-        ])
+        ]
+        if request.action == .bind { detail["binding"] = AuditFacts.binding(next.binding) }
+        let lead = AuditFact(action: "session.\(request.action.rawValue)", actor: actor, entity: AuditFacts.entity(session), detail: .object(detail))
         var alerts = AlertSet(session: next, alerts: snapshot.unresolvedAlerts)
         alerts.apply(decisions, now: now)
         switch request.action {

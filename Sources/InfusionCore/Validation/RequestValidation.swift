@@ -98,6 +98,7 @@ public enum RequestValidation {
             throw implausible("plannedDurationMin", "A planned duration of \(planned) min is outside the plausible 0–10080 min (7 days).",
                               code: "session.implausible")
         }
+        try request.binding?.validate(field: "binding")
     }
 
     /// Checks an action's person, reason length and any new regimen figures.
@@ -105,6 +106,7 @@ public enum RequestValidation {
         try requireStaff(request.by, field: "by")
         try validateRegimen(bolus: request.bolus, infusion: request.infusion)
         if let override = request.override { try validate(override) }
+        try request.binding?.validate(field: "binding")
     }
 
     /// Checks an acknowledgement names a person.

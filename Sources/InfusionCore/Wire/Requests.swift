@@ -29,6 +29,8 @@ public struct StartSessionRequest: Codable, Sendable, Hashable {
     public var bed: String?
     /// The patient's initials, for the same wall screens.
     public var patientInitials: String?
+    /// The bed (PV1-3) and devices (OBX-18) whose monitor messages belong to this session.
+    public var binding: DeviceBinding?
 
     public init(
         patientId: String, drug: Drug, weightKg: Double, heightCm: Double? = nil, sex: Sex? = nil,
@@ -87,6 +89,8 @@ public struct ObservationRequest: Codable, Sendable, Hashable {
 /// A clinician's or the bedside's action on a session.
 public enum SessionActionKind: String, Codable, Sendable, CaseIterable {
     case pause, resume, stop, rateChange, bolus, pumpStopped, end, close
+    /// Replaces the session's monitor binding (bed and devices); an empty binding unbinds.
+    case bind
 }
 
 /// `POST /v1/sessions/{id}/actions`.
@@ -100,6 +104,8 @@ public struct ActionRequest: Codable, Sendable, Hashable {
     public var bolus: BolusOrder?
     /// A clinician's override of a soft limit, for `rateChange` and `bolus`.
     public var override: Override?
+    /// The new monitor binding, for `bind`.
+    public var binding: DeviceBinding?
     /// Optional client-generated id that makes a retried action idempotent.
     public var eventId: UUID?
 

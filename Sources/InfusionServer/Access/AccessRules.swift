@@ -48,7 +48,7 @@ public enum AccessRules {
         Rule("GET", "/v1/sessions/:id/events", readers),
         Rule("GET", "/v1/sessions/:id/series", readers),
         Rule("POST", "/v1/sessions/:id/observations", bedside),
-        // Open to stations for the bedside confirmation `pumpStopped`; the other actions need a clinician
+        // Open to stations for the bedside confirmation `pumpStopped` and `bind`; the other actions need a clinician
         // (see `actions`).
         Rule("POST", "/v1/sessions/:id/actions", bedside),
         // A replay reads only; clinicians and auditors check decisions with it.
@@ -79,9 +79,10 @@ public enum AccessRules {
         Rule("POST", "/v1/admin/reload", operators),
     ]
 
-    /// Who may take each session action: stations confirm a stopped pump; everything else is clinical.
+    /// Who may take each session action: stations confirm a stopped pump and bind the bedside monitor they
+    /// connected; everything else is clinical.
     public static let actions: [SessionActionKind: Set<Role>] = Dictionary(
-        uniqueKeysWithValues: SessionActionKind.allCases.map { ($0, $0 == .pumpStopped ? bedside : clinical) })
+        uniqueKeysWithValues: SessionActionKind.allCases.map { ($0, [.pumpStopped, .bind].contains($0) ? bedside : clinical) })
 
     /// The row for a request, if there is one.
     public static func rule(method: String, path: String) -> Rule? {
@@ -101,7 +102,7 @@ public enum AccessRules {
         guard held.isDisjoint(with: allowed) else { return }
         throw Problem(
             status: 403, code: "access.denied", title: "Not allowed for this role",
-            detail: "The action '\(action.rawValue)' needs the role \(Role.either(allowed)); this connection holds \(Role.describe(held)). A station may only confirm 'pumpStopped'; ask a clinician.",
+            detail: "The action '\(action.rawValue)' needs the role \(Role.either(allowed)); this connection holds \(Role.describe(held)). A station may only confirm 'pumpStopped' or 'bind' a monitor; ask a clinician.",
             field: "action")
     }
 }

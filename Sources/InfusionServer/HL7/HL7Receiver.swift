@@ -178,11 +178,14 @@ public final class HL7Receiver: Sendable {
         var events: [JSONValue] = []
         var alarms: [JSONValue] = []
         var sessions: [String] = []
+        /// The bed or devices the message was bound by, when not by its patient.
+        var binding: [String] = []
         var failed = false
 
         var detail: [String: JSONValue] {
             ["sessions": .array(sessions.map(JSONValue.string)), "events": .array(events), "deviceAlarms": .array(alarms),
              "receivedAt": .string(WireJSON.formatTimestamp(receivedAt))]
+                .merging(binding.isEmpty ? [:] : ["boundBy": .array(binding.map(JSONValue.string))]) { $1 }
         }
 
         /// One observation to record on every bound session.
@@ -218,21 +221,37 @@ public final class HL7Receiver: Sendable {
                 // An arrhythmia alarm the rules act on is already among the report's readings (a monitor rhythm
                 // reading, not at its end); every other alarm is only recorded, here and in the audit record.
             }
-            let bound: [Session]
+            let match: MessageBinding.Match
             do {
-                bound = try await receiver.bind(report.patient)
+                match = try await receiver.bind(report)
             } catch {
                 failed = true
                 return
             }
-            guard !bound.isEmpty else {
+            let bound = match.sessions
+            switch match {
+            case .patient:
+                break
+            case .place(_, let by):
+                binding = by
+            case .ambiguous(let patients, let by):
+                problems.append(HL7Problem(.unknownKeyIdentifier, at: HL7Location(segment: "PV1", field: 3),
+                                           "No open session for the patient this message names, and its \(by.joined(separator: ", ")) \(by.count == 1 ? "is" : "are") bound to sessions of \(patients.count) different patients; nothing was stored. Unbind the monitor from the session it no longer serves."))
+                action = "hl7.unknownPatient"
+                return
+            case .none:
                 let ids = report.patient.identifiers.map { $0.assigningAuthority.isEmpty ? $0.id : "\($0.id) (authority \($0.assigningAuthority))" }
+                let place = report.patient.bed.map { " or bed \($0.text)" } ?? ""
                 problems.append(HL7Problem(.unknownKeyIdentifier, at: HL7Location(segment: "PID", field: 3),
-                                           "No open session for patient \(ids.isEmpty ? "(none sent)" : ids.joined(separator: ", ")); nothing was stored."))
+                                           "No open session for patient \(ids.isEmpty ? "(none sent)" : ids.joined(separator: ", "))\(place), and none is bound to its bed or devices; nothing was stored."))
                 action = "hl7.unknownPatient"
                 return
             }
             sessions = bound.map(\.id.uuidString)
+            var deviceIds: [String] = []
+            for device in report.devices.map({ DeviceBinding.canonicalDevice($0.feedId) }) where !deviceIds.contains(device) {
+                deviceIds.append(device)
+            }
             for reading in readings {
                 for session in bound {
                     let deviceId = reading.feedId ?? key.sendingApplication
@@ -243,6 +262,7 @@ public final class HL7Receiver: Sendable {
                     request.device = DeviceProvenance(
                         deviceId: deviceId, receivedAt: receivedAt, questionable: reading.questionable ? true : nil, message: reading.label,
                         sender: "\(key.sendingApplication)|\(key.sendingFacility)", messageControlId: key.controlId, station: station)
+                    request.device?.devices = deviceIds.isEmpty ? nil : deviceIds
                     do {
                         let answer = try await receiver.state.store.recordDeviceReading(
                             sessionId: session.id, request: request, ruleSet: receiver.state.ruleSet, actor: actor, now: receiver.state.clock())
@@ -269,21 +289,20 @@ public final class HL7Receiver: Sendable {
         }
     }
 
-    /// The open sessions a message's patient binds to: a PID-3 repetition whose ID equals the session's patient id,
-    /// and whose assigning authority (PID-3.4, namespace or universal id) equals the session's when it recorded one.
-    func bind(_ patient: PCDPatient) async throws -> [Session] {
-        var found: [Session] = []
-        for id in Set(patient.identifiers.map(\.id)).sorted() where !id.isEmpty {
-            for session in try await state.store.openSessions(patientId: id) where !found.contains(where: { $0.id == session.id }) {
-                let matches = patient.identifiers.contains { identifier in
-                    guard identifier.id == session.patientId else { return false }
-                    guard let authority = session.patientIdAuthority else { return true }
-                    return identifier.assigningAuthority == authority || identifier.assigningAuthorityUniversalId == authority
-                }
-                if matches { found.append(session) }
-            }
+    /// The open sessions a message binds to (``MessageBinding``): its patient's, looked up by PID-3 id, or else
+    /// those bound to its bed or devices.
+    func bind(_ report: PCDReport) async throws -> MessageBinding.Match {
+        let identifiers = report.patient.identifiers.map {
+            MessageBinding.PatientIdentifier(id: $0.id, authority: $0.assigningAuthority, authorityUniversalId: $0.assigningAuthorityUniversalId)
         }
-        return found
+        var candidates: [Session] = []
+        for id in Set(identifiers.map(\.id)).sorted() where !id.isEmpty {
+            candidates += try await state.store.openSessions(patientId: id)
+        }
+        let byPatient = MessageBinding.byPatient(identifiers, among: candidates)
+        if !byPatient.isEmpty { return .patient(byPatient) }
+        return MessageBinding.resolve(identifiers: identifiers, bed: report.patient.bed?.text,
+                                      devices: report.devices.map(\.feedId), among: try await state.store.openBoundSessions())
     }
 
     // MARK: Helpers

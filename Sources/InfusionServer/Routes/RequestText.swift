@@ -14,6 +14,7 @@ enum RequestText {
         try check(request.recordedBy, field: "recordedBy", kind: .identifier)
         try check(request.override, field: "override")
         try check(request.contraindicationOverride, field: "contraindicationOverride")
+        try check(request.binding, field: "binding")
     }
 
     /// Checks an observation's recorder and feed id.
@@ -28,12 +29,19 @@ enum RequestText {
         try check(request.by, field: "by", kind: .identifier)
         try check(request.reason, field: "reason", kind: .freeText)
         try check(request.override, field: "override")
+        try check(request.binding, field: "binding")
     }
 
     /// Checks an acknowledgement's person and note.
     static func check(_ request: AcknowledgeRequest) throws(Problem) {
         try check(request.by, field: "by", kind: .identifier)
         try check(request.note, field: "note", kind: .freeText)
+    }
+
+    private static func check(_ binding: DeviceBinding?, field: String) throws(Problem) {
+        guard let binding else { return }
+        try check(binding.bed, field: "\(field).bed", kind: .identifier)
+        for device in binding.devices ?? [] { try check(device, field: "\(field).devices", kind: .identifier) }
     }
 
     private static func check(_ override: Override?, field: String) throws(Problem) {

@@ -66,6 +66,15 @@ extension ClinicalStore {
         }
     }
 
+    /// Every open session bound to a bed or device (``DeviceBinding``), oldest first: what a monitor message that
+    /// names no open session's patient may bind to.
+    public func openBoundSessions() async throws -> [Session] {
+        try await writer.read { db in
+            try SessionRecord.fetchAll(db, sql: "SELECT * FROM sessions WHERE \(OpenStateFilters.sessions) AND json_type(document, '$.binding') IS NOT NULL ORDER BY started_at, id")
+                .map { try $0.session() }.filter { $0.binding != nil }
+        }
+    }
+
     /// The message stored under a key, if any.
     public func receivedDeviceMessage(sendingApplication: String, sendingFacility: String, controlId: String) async throws -> ReceivedDeviceMessage? {
         try await writer.read { db in
