@@ -107,6 +107,8 @@ let package = Package(
                 "InfusionCore",
                 "InfusionStore",
                 "InfusionServer",
+                // `infusion-bench hl7` builds PCD-01 messages and reads their acknowledgements with the daemon's parser.
+                "InfusionHL7",
                 // The restart scenario writes its history fixture straight into a database.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -161,7 +163,7 @@ let package = Package(
         // The bench's pure parts (the alert-delivery join, medians), tested without a daemon.
         .testTarget(
             name: "InfusionBenchTests",
-            dependencies: ["infusion-bench", "InfusionCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["infusion-bench", "InfusionCore", "InfusionHL7", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -43,7 +43,10 @@ struct BenchCommand: AsyncParsableCommand {
               swift run -c release infusion-bench --stations 16 --observations 20000 --baseline
               .build/release/infusion-bench --scenario memory
               .build/release/infusion-bench --scenario restart --format json
-            """)
+
+            `infusion-bench hl7` measures PCD-01 over MLLP against the JSON route (see its --help).
+            """,
+        subcommands: [HL7Command.self])
 
     @Option(help: "load, memory or restart (see above).")
     var scenario: Scenario = .load

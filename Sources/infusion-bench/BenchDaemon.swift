@@ -45,8 +45,9 @@ final class BenchDaemon: @unchecked Sendable {
     ///   - logLevel: The daemon's log level.
     ///   - captureLog: Keep the daemon's stderr lines with their arrival times (otherwise they go to /dev/null).
     ///   - logFile: Write the daemon's stderr to this file instead (when not capturing).
+    ///   - extraConfig: Top-level YAML sections added to the config (the `hl7:` listener of `infusion-bench hl7`).
     static func start(folder given: String? = nil, logLevel: String = "warning", captureLog: Bool = false,
-                      logFile: String? = nil) async throws -> BenchDaemon {
+                      logFile: String? = nil, extraConfig: String = "") async throws -> BenchDaemon {
         let binary = besideThisExecutable("infusiond")
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchError("no infusiond beside infusion-bench at \(binary); build it (swift build -c release) or pass --socket")
@@ -55,7 +56,7 @@ final class BenchDaemon: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let config = "\(folder)/infusiond.yaml"
         // Every station runs as this one account: lift the per-account connection limit (default 64).
-        try "stateDirectory: \(folder)/state\nsocketPath: \(folder)/d.sock\nlogLevel: \(logLevel)\nconnections:\n  maxConnectionsPerUser: 65536\n"
+        try "stateDirectory: \(folder)/state\nsocketPath: \(folder)/d.sock\nlogLevel: \(logLevel)\nconnections:\n  maxConnectionsPerUser: 65536\n\(extraConfig)"
             .write(toFile: config, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
