@@ -35,6 +35,7 @@ private func request(_ action: SessionActionKind) -> ActionRequest {
     case .stop: ActionRequest(action: action, by: "dr.ada", reason: "Patient request")
     case .rateChange: ActionRequest(action: action, by: "dr.ada", infusion: InfusionOrder(rateMgPerKgPerHour: 1.2))
     case .bolus: ActionRequest(action: action, by: "dr.ada", bolus: BolusOrder(doseMgPerKg: 1, durationMin: 20))
+    case .bind: ActionRequest(action: action, by: "rn.bo", binding: DeviceBinding(bed: "ICU^^12"))
     default: ActionRequest(action: action, by: "rn.bo")
     }
 }
@@ -57,6 +58,7 @@ struct SessionMachineTests {
         .init(.running, .pumpStopped, .state(.paused)),
         .init(.running, .end, .state(.ended)),
         .init(.running, .close, invalid),
+        .init(.running, .bind, .state(.running)),
 
         .init(.paused, .pause, invalid),
         .init(.paused, .resume, .state(.running)),
@@ -66,6 +68,7 @@ struct SessionMachineTests {
         .init(.paused, .pumpStopped, .state(.paused)),
         .init(.paused, .end, .state(.ended)),
         .init(.paused, .close, invalid),
+        .init(.paused, .bind, .state(.paused)),
 
         .init(.stopped, .pause, invalid),
         .init(.stopped, .resume, .refused("session.stopped")),
@@ -75,6 +78,7 @@ struct SessionMachineTests {
         .init(.stopped, .pumpStopped, .state(.stopped)),
         .init(.stopped, .end, invalid),
         .init(.stopped, .close, .refused("session.pumpNotConfirmed")),
+        .init(.stopped, .bind, .state(.stopped)),
 
         .init(.ended, .pause, invalid),
         .init(.ended, .resume, invalid),
@@ -84,6 +88,7 @@ struct SessionMachineTests {
         .init(.ended, .pumpStopped, .state(.ended)),
         .init(.ended, .end, invalid),
         .init(.ended, .close, .state(.closed)),
+        .init(.ended, .bind, .state(.ended)),
 
         .init(.closed, .pause, invalid),
         .init(.closed, .resume, invalid),
@@ -93,6 +98,7 @@ struct SessionMachineTests {
         .init(.closed, .pumpStopped, invalid),
         .init(.closed, .end, invalid),
         .init(.closed, .close, invalid),
+        .init(.closed, .bind, invalid),
     ]
 
     @Test("The table covers every state and action once")

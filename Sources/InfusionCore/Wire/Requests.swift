@@ -111,9 +111,10 @@ public struct ActionRequest: Codable, Sendable, Hashable {
 
     public init(
         action: SessionActionKind, by: String, reason: String? = nil, infusion: InfusionOrder? = nil,
-        bolus: BolusOrder? = nil, override: Override? = nil, eventId: UUID? = nil
+        bolus: BolusOrder? = nil, override: Override? = nil, binding: DeviceBinding? = nil, eventId: UUID? = nil
     ) {
         self.action = action
+        self.binding = binding
         self.by = by
         self.reason = reason
         self.infusion = infusion

@@ -65,6 +65,7 @@ extension Render {
             ("Started", "by \(session.startedBy) at \(moment(session.startedAt))"),
             ("Pump stopped", session.pumpConfirmedStoppedAt.map { "confirmed at " + moment($0) } ?? "not confirmed"),
             ("Last observation", lastObserved),
+            ("Monitor", binding(session)),
         ]
         if let override = session.override {
             pairs.append(("Override", "by \(override.by): \(override.reason)"))

@@ -12,7 +12,7 @@ struct SessionsCommand: AsyncParsableCommand {
               infusionctl sessions list
               infusionctl sessions show 3f2a1b2c-4d5e-6f70-8192-a3b4c5d6e7f8
             """,
-        subcommands: [SessionsList.self, SessionsShow.self, SessionsStart.self, SessionsAct.self, SessionsReplay.self],
+        subcommands: [SessionsList.self, SessionsShow.self, SessionsStart.self, SessionsAct.self, SessionsDevices.self, SessionsReplay.self],
         defaultSubcommand: SessionsList.self
     )
 }

@@ -61,6 +61,14 @@ struct SessionsStart: AsyncParsableCommand {
 
     @OptionGroup(title: "Conditions and contraindications") var patientFlags: PatientFlagOptions
 
+    @Option(help: ArgumentHelp("The bed whose monitor messages belong to this session, as the monitors send PV1-3 (e.g. ICU^^12).",
+                               valueName: "pv1-3"))
+    var monitorBed: String?
+
+    @Option(name: .customLong("device"),
+            help: ArgumentHelp("A monitor whose messages belong to this session: its OBX-18 EUI-64; repeat for more.", valueName: "eui-64"))
+    var devices: [String] = []
+
     @Option(
         name: .customLong("json"),
         help: ArgumentHelp("Send this file's JSON body as it is instead of using the options ('-' for stdin).",
@@ -71,7 +79,7 @@ struct SessionsStart: AsyncParsableCommand {
         if jsonFile != nil {
             let given = [patient, prescriber, by].contains { $0 != nil } || weightKg != nil || heightCm != nil
                 || sex != nil || dosingWeight != nil || !dose.isEmpty || baseline.vitals != nil || !override.isEmpty
-                || !patientFlags.isEmpty
+                || !patientFlags.isEmpty || monitorBed != nil || !devices.isEmpty
             if given { throw ValidationError("--json sends the file as it is; leave out the other session options.") }
             return
         }
@@ -102,11 +110,15 @@ struct SessionsStart: AsyncParsableCommand {
 
     /// The request the options describe; only called after `validate()`.
     var request: StartSessionRequest {
-        StartSessionRequest(
+        var request = StartSessionRequest(
             patientId: patient ?? "", drug: drug, weightKg: weightKg ?? 0, heightCm: heightCm, sex: sex,
             dosingWeight: dosingWeight, bolus: dose.bolus, infusion: dose.infusion, prescriber: prescriber ?? "",
             recordedBy: by ?? "", baseline: baseline.vitals, override: override.override, flags: patientFlags.flags,
             plannedDurationMin: patientFlags.plannedDurationMin, contraindicationOverride: patientFlags.contraindicationOverride)
+        if monitorBed != nil || !devices.isEmpty {
+            request.binding = DeviceBinding(bed: monitorBed, devices: devices.isEmpty ? nil : devices)
+        }
+        return request
     }
 
     private static func read(_ path: String) throws -> Data {

@@ -38,10 +38,11 @@ struct HL7Harness {
                                logger: Logger(label: "test"))
     }
 
-    func startLidocaine(patientId: String = "MRN-1001", authority: String? = nil) async throws -> Session {
+    func startLidocaine(patientId: String = "MRN-1001", authority: String? = nil, binding: DeviceBinding? = nil) async throws -> Session {
         var request = RouterHarness.startRequest()
         request.patientId = patientId
         request.patientIdAuthority = authority
+        request.binding = binding
         return try await state.store.startSession(request, ruleSet: state.ruleSet, actor: .daemon, now: clock.read())
     }
 
@@ -79,13 +80,13 @@ struct HL7Harness {
 
     static func message(
         controlId: String = "MSG0001", application: String = "MONGW^0123456789ABCDEF^EUI-64", facility: String = "ICU",
-        type: String = "ORU^R01^ORU_R01", pid: String = "MRN-1001^^^HOSP^MR", rows: [String], time: String = "20240301101500+0000",
-        acknowledgement: String = ""
+        type: String = "ORU^R01^ORU_R01", pid: String = "MRN-1001^^^HOSP^MR", bed: String = "ICU^3^1", rows: [String],
+        time: String = "20240301101500+0000", acknowledgement: String = ""
     ) -> [UInt8] {
         let segments = [
             "MSH|^~\\&|\(application)|\(facility)|INFUSIOND||\(time)||\(type)|\(controlId)|P|2.6\(acknowledgement)",
             "PID|||\(pid)",
-            "PV1||I|ICU^3^1",
+            "PV1||I|\(bed)",
             "OBR|1|||182777000^monitoring of patient^SCT|||\(time)",
             "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X|||||||0123456789ABCDEF^EUI-64",
         ] + rows
