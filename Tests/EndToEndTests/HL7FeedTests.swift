@@ -169,6 +169,34 @@ struct HL7FeedTests {
         #expect(actions.contains("hl7.receive") && actions.contains("hl7.resend"))
     }
 
+    @Test("a gateway that sends its own placeholder patient: bound by bed with infusionctl, answered AA; sessions devices lists the monitor",
+          .enabled(if: TestEnvironment.runs(mllpSend != nil), "needs hl7==0.4.5 (mllp_send): scripts/test installs it in .build/venv"))
+    func boundByBed() async throws {
+        let (daemon, port) = try await Self.daemon()
+        defer { Task { [daemon] in await daemon.terminate() } }
+        let session = try await daemon.client.startSession(Bedside.start())
+        let placeholder = Self.spo2(97, controlId: "BED0001", patient: "@609331@")
+        let before = try await Self.send(placeholder, port: port, folder: daemon.folder)
+        #expect(before.contains("\rMSA|AE|BED0001\r"), "\(before)")
+
+        let bind = try await daemon.ctl(["sessions", "act", session.id.uuidString, "bind", "--by", "nurse-042", "--bed", "ICU^3^1"])
+        #expect(bind.status == 0, "\(bind.stdout)\(bind.stderr)")
+        let shown = try await daemon.ctl(["sessions", "show", session.id.uuidString])
+        #expect(shown.stdout.contains("bed ICU^3^1"), "\(shown.stdout)")
+        let after = try await Self.send(Self.spo2(97, controlId: "BED0002", patient: "@609331@"), port: port, folder: daemon.folder)
+        #expect(after.contains("\rMSA|AA|BED0002\r"), "\(after)")
+        #expect(try await Self.deviceEvents(daemon, session: session.id).count == 1)
+
+        let devices = try await daemon.ctl(["sessions", "devices", session.id.uuidString])
+        #expect(devices.status == 0, "\(devices.stderr)")
+        #expect(devices.stdout.contains("ICU^3^1"), "\(devices.stdout)")
+        let row = try #require(devices.stdout.split(separator: "\n").first { $0.contains("0123456789ABCDEF") }, "\(devices.stdout)")
+        #expect(row.contains("MONGW") && row.contains("icu-monitor-gw"), "\(row)")
+        let json = try await daemon.ctl(["sessions", "devices", session.id.uuidString, "--format", "json"])
+        let listed = try WireJSON.decoder().decode(SessionDevices.self, from: Data(json.stdout.utf8))
+        #expect(listed.heard.map(\.deviceId) == ["0123456789ABCDEF"] && listed.heard.first?.readings == 1)
+    }
+
     @Test("a monitor VT alarm (ORU^R40) stops the lidocaine infusion; a single low SpO2 waits for its repeat",
           .enabled(if: TestEnvironment.runs(mllpSend != nil), "needs hl7==0.4.5 (mllp_send): scripts/test installs it in .build/venv"))
     func decisions() async throws {
