@@ -113,7 +113,7 @@ struct CheckConfig: AsyncParsableCommand {
             }
             if let hl7 = configuration.hl7 {
                 let endpoints = [hl7.listen.map { "tcp \($0)" }, hl7.socketPath.map { "unix \($0)" }].compactMap { $0 }
-                let senders = (hl7.senders ?? []).map { "\($0.application)/\($0.facility) from \($0.from.joined(separator: ", ")) as \($0.station)\($0.timeZone.map { " (\($0))" } ?? "")" }
+                let senders = (hl7.senders ?? []).map { "\($0.application)/\($0.facility)\($0.from.isEmpty ? "" : " from \($0.from.joined(separator: ", "))")\($0.certificateSubject.map { " with certificate \($0)" } ?? "") as \($0.station)\($0.timeZone.map { " (\($0))" } ?? "")" }
                 print("hl7: \(endpoints.joined(separator: " and ")); max \(hl7.resolvedMaxMessageBytes) bytes a message, idle \(hl7.resolvedIdleTimeoutSeconds) s, \(hl7.resolvedMaxConnections) connections (\(hl7.resolvedMaxConnectionsPerAddress) an address); senders: \(senders.joined(separator: "; "))")
             } else {
                 print("hl7: off (no hl7 section)")

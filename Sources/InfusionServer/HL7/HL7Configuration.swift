@@ -132,45 +132,70 @@ public struct HL7Configuration: Codable, Sendable, Hashable {
             }
         }
         guard let senders = mapping["senders"] else {
-            throw fail(node, "hl7 needs senders: a list of {application, facility, from, station, timeZone}; a message from anyone else is refused")
+            throw fail(node, "hl7 needs senders: a list of {application, facility, from, certificateSubject, station, timeZone}; a message from anyone else is refused")
         }
         guard let list = senders.sequence, list.count > 0 else {
-            throw fail(senders, "hl7.senders must be a non-empty list of {application, facility, from, station, timeZone}")
+            throw fail(senders, "hl7.senders must be a non-empty list of {application, facility, from, certificateSubject, station, timeZone}")
         }
         for (index, sender) in list.enumerated() {
             try HL7SenderConfiguration.validate(sender, place: "hl7.senders[\(index)]", fail: fail)
+            // Only a certificate that chained to clientCA is verified; without one the subject is anyone's to claim.
+            if let subject = sender.mapping?["certificateSubject"], mapping["tls"]?.mapping?["clientCA"] == nil {
+                throw fail(subject, "hl7.senders[\(index)].certificateSubject needs TLS with client certificates required: set hl7.tls "
+                    + "with certificate, key and clientCA (the CA the senders' certificates chain to), or remove certificateSubject")
+            }
         }
     }
 }
 
-/// One allow-listed sender: MSH-3.1 and MSH-4.1 (`*` for any), the addresses it may connect from, the station
-/// identity its readings are recorded under, and the zone of its times sent without an offset.
+/// One allow-listed sender: MSH-3.1 and MSH-4.1 (`*` for any), the addresses it may connect from and/or the common
+/// name of its TLS client certificate, the station identity its readings are recorded under, and the zone of its
+/// times sent without an offset.
 public struct HL7SenderConfiguration: Codable, Sendable, Hashable {
     /// MSH-3 component 1, or `*`.
     public var application: String
     /// MSH-4 component 1, or `*`.
     public var facility: String
-    /// Addresses and CIDR ranges (`10.20.0.0/16`, `127.0.0.1`, `::1`), or `unix` for the Unix socket.
+    /// Addresses and CIDR ranges (`10.20.0.0/16`, `127.0.0.1`, `::1`), or `unix` for the Unix socket; empty (left
+    /// out) only with `certificateSubject`, which then matches from any address.
     public var from: [String]
     /// The station identity the audit trail and the readings record (`recordedBy`).
     public var station: String
     /// An IANA zone for times sent without an offset; without it such times are refused (AE 102).
     public var timeZone: String?
+    /// `CN=<name>`: only a TLS client whose verified certificate's subject has exactly this one common name matches
+    /// (``HL7CertificateSubject``); needs `hl7.tls.clientCA`.
+    public var certificateSubject: String?
 
-    public init(application: String, facility: String, from: [String], station: String, timeZone: String? = nil) {
+    /// A sender entry as the YAML gives it.
+    public init(application: String, facility: String, from: [String], station: String, timeZone: String? = nil,
+                certificateSubject: String? = nil) {
         self.application = application
         self.facility = facility
         self.from = from
         self.station = station
         self.timeZone = timeZone
+        self.certificateSubject = certificateSubject
+    }
+
+    /// Reads an entry; `from` may be left out (as empty) because `validate` has already required it or
+    /// `certificateSubject`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        application = try container.decode(String.self, forKey: .application)
+        facility = try container.decode(String.self, forKey: .facility)
+        from = try container.decodeIfPresent([String].self, forKey: .from) ?? []
+        station = try container.decode(String.self, forKey: .station)
+        timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone)
+        certificateSubject = try container.decodeIfPresent(String.self, forKey: .certificateSubject)
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case application, facility, from, station, timeZone
+        case application, facility, from, station, timeZone, certificateSubject
     }
 
     static func validate(_ node: Node, place: String, fail: (Node?, String) -> ConfigurationError) throws {
-        guard let mapping = node.mapping else { throw fail(node, "\(place) must be a mapping {application, facility, from, station, timeZone}") }
+        guard let mapping = node.mapping else { throw fail(node, "\(place) must be a mapping {application, facility, from, certificateSubject, station, timeZone}") }
         let known = CodingKeys.allCases.map(\.rawValue)
         for (key, _) in mapping where !known.contains(key.string ?? "") {
             throw fail(key, "unknown setting '\(place).\(key.string ?? "?")'; known: \(known.joined(separator: ", "))")
@@ -184,8 +209,16 @@ public struct HL7SenderConfiguration: Codable, Sendable, Hashable {
                 throw fail(zone, "\(place).timeZone '\(zone.string ?? "?")' is not an IANA zone such as Europe/Berlin")
             }
         }
+        if let subject = mapping["certificateSubject"] {
+            guard let text = subject.string, subject.scalar != nil, HL7CertificateSubject.commonName(ofSetting: text) != nil else {
+                throw fail(subject, "\(place).certificateSubject '\(subject.string ?? "?")' must be CN=<common name> (e.g. CN=icu-gateway): "
+                    + "the client certificate's subject is matched on its one common name, never on a whole distinguished name")
+            }
+        }
         guard let from = mapping["from"] else {
-            throw fail(node, "\(place).from is required: the addresses or CIDR ranges it connects from (e.g. [10.20.0.0/16]), or [unix] for the Unix socket")
+            if mapping["certificateSubject"] != nil { return }
+            throw fail(node, "\(place).from is required: the addresses or CIDR ranges it connects from (e.g. [10.20.0.0/16]), or [unix] for the Unix socket; "
+                + "or give certificateSubject (CN=<name>) for a TLS client certificate")
         }
         guard let entries = from.sequence.map(Array.init), !entries.isEmpty else {
             throw fail(from, "\(place).from must be a non-empty list, e.g. [10.20.0.0/16] or [unix]")
@@ -193,6 +226,10 @@ public struct HL7SenderConfiguration: Codable, Sendable, Hashable {
         for entry in entries {
             guard let text = entry.string, text == "unix" || HL7AddressRange(text) != nil else {
                 throw fail(entry, "\(place).from '\(entry.string ?? "?")' is not an address or CIDR range (10.20.0.0/16, 127.0.0.1, ::1/128) or 'unix'")
+            }
+            if entry.string == "unix", mapping["certificateSubject"] != nil {
+                throw fail(entry, "\(place).from lists unix with certificateSubject: the Unix socket has no client certificate, so it never matches; "
+                    + "give the Unix socket its own entry")
             }
         }
     }

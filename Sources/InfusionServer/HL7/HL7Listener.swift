@@ -124,9 +124,16 @@ public struct HL7Listener: Service {
             return
         }
         defer { counts.leave(address) }
+        // Only a certificate that chained to clientCA is verified, so only then does the peer carry its subject.
+        var unidentified = !isUnix && tls != nil && configuration.tls?.clientCA != nil
         do {
             try await connection.executeThenClose { inbound, outbound in
+                var peer = peer
                 for try await event in inbound {
+                    if unidentified, case .network(let bytes, let text, _) = peer {
+                        unidentified = false
+                        peer = .network(address: bytes, text: text, certificateSubject: await HL7CertificateSubject.ofClient(on: connection.channel))
+                    }
                     let answer: HL7Answer?
                     switch event {
                     case .message(let bytes):

@@ -52,14 +52,17 @@ public struct HL7AddressRange: Sendable, Hashable {
 
 /// Where a connection comes from, as the allow-list sees it.
 public enum HL7Peer: Sendable, Hashable, CustomStringConvertible {
-    /// A TCP peer: its address bytes and text.
-    case network(address: [UInt8], text: String)
+    /// A TCP peer: its address bytes and text, and over TLS with `hl7.tls.clientCA` the subject of its verified
+    /// client certificate.
+    case network(address: [UInt8], text: String, certificateSubject: HL7CertificateSubject? = nil)
     /// The Unix socket.
     case unix
 
+    /// The address (`10.20.0.7:40000`, or `unix`), then any certificate subject: `10.20.0.7:40000 (certificate
+    /// CN=icu-gateway,O=Klinikum)`. The audit trail records this text as the peer.
     public var description: String {
         switch self {
-        case .network(_, let text): text
+        case .network(_, let text, let subject): subject.map { "\(text) (certificate \($0))" } ?? text
         case .unix: "unix"
         }
     }
@@ -69,30 +72,46 @@ public enum HL7Peer: Sendable, Hashable, CustomStringConvertible {
 public struct HL7SenderList: Sendable {
     /// A configured sender, its ranges read and its zone resolved.
     public struct Sender: Sendable {
+        /// The entry as configured.
         public var configuration: HL7SenderConfiguration
+        /// `from` read as address ranges.
         public var ranges: [HL7AddressRange]
+        /// Whether `from` lists `unix`.
         public var allowsUnix: Bool
+        /// The zone of times sent without an offset.
         public var timeZone: TimeZone?
+        /// The common name a client certificate must have (`certificateSubject` without its `CN=`), if any.
+        public var certificateCommonName: String?
     }
 
+    /// The entries in configured order.
     public let senders: [Sender]
 
+    /// The list of these entries, in this order.
     public init(_ configurations: [HL7SenderConfiguration]) {
         senders = configurations.map { configuration in
             Sender(configuration: configuration, ranges: configuration.from.compactMap(HL7AddressRange.init),
-                   allowsUnix: configuration.from.contains("unix"), timeZone: configuration.timeZone.flatMap(TimeZone.init(identifier:)))
+                   allowsUnix: configuration.from.contains("unix"), timeZone: configuration.timeZone.flatMap(TimeZone.init(identifier:)),
+                   certificateCommonName: configuration.certificateSubject.flatMap(HL7CertificateSubject.commonName(ofSetting:)))
         }
     }
 
     /// The sender a message from `peer` with MSH-3.1 `application` and MSH-4.1 `facility` is taken as, or nil.
+    ///
+    /// An entry with `certificateSubject` takes only a TCP peer whose verified client certificate has that common
+    /// name, and then only from its `from` ranges when it lists any; the Unix socket and plain TCP never match it.
     public func match(application: String, facility: String, peer: HL7Peer) -> Sender? {
         senders.first { sender in
             let config = sender.configuration
             guard config.application == "*" || config.application == application,
                   config.facility == "*" || config.facility == facility else { return false }
             switch peer {
-            case .unix: return sender.allowsUnix
-            case .network(let address, _): return sender.ranges.contains { $0.contains(address) }
+            case .unix:
+                return sender.allowsUnix && sender.certificateCommonName == nil
+            case .network(let address, _, let subject):
+                guard let required = sender.certificateCommonName else { return sender.ranges.contains { $0.contains(address) } }
+                guard let name = subject?.commonName, name == required else { return false }
+                return config.from.isEmpty || sender.ranges.contains { $0.contains(address) }
             }
         }
     }
