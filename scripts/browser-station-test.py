@@ -175,6 +175,16 @@ try:
     css(nurse, '#observe .decided[data-state="running"]')
     shot(nurse, "05-observation-recorded")
 
+    step("the nurse binds the bedside monitor by bed and device; the summary shows it, and the daemon keeps the EUI-64 in upper case")
+    type_into(nurse, "binding.bed", "ICU^^12")
+    type_into(nurse, "binding.devices", "0012c9fffe0b4020")
+    nurse.find_element(By.XPATH, "//section[@aria-label='Monitor binding']//button[normalize-space()='Bind monitor']").click()
+    text_in(nurse, "section[aria-label='Monitor binding'] .result", "Bind monitor: accepted")
+    text_in(nurse, "dl.summary", "bed ICU^^12; devices 0012C9FFFE0B4020")
+    status, body = http("GET", f"/v1/sessions/{session_id}", "nurse")
+    assert status == 200 and json.loads(body)["session"]["binding"] == {"bed": "ICU^^12", "devices": ["0012C9FFFE0B4020"]}, body
+    shot(nurse, "05b-monitor-bound")
+
     step("tinnitus pauses the session; the alert reaches the clinician's board without a reload")
     board_marker = clinician.find_element(By.CSS_SELECTOR, "main")
     type_into(nurse, "heartRateBpm", 78)
@@ -260,7 +270,7 @@ try:
     shot(clinician, "08c-session-stopped")
     status, body = http("GET", f"/v1/sessions/{session_id}/events", "clinician")
     actions = [(e["body"]["action"], e["body"].get("reason")) for e in json.loads(body)["events"] if e["kind"] == "action"]
-    assert actions == [("resume", "Symptoms settled, vitals stable"), ("pause", None), ("resume", "Back from the scanner"),
+    assert actions == [("bind", None), ("resume", "Symptoms settled, vitals stable"), ("pause", None), ("resume", "Back from the scanner"),
                        ("rateChange", "Lower rate after early toxicity"), ("stop", "Toxicity concern, stopping the order")], actions
 
     step("a seizure: the decision shows the daemon's lipid emulsion doses for this patient")

@@ -32,6 +32,7 @@ function summary(detail) {
     ["Pump stopped", s.pumpConfirmedStoppedAt ? `confirmed at ${when(s.pumpConfirmedStoppedAt)}` : "not confirmed"],
     ["Last observation", detail.lastObservation ? `${when(detail.lastObservation.occurredAt)} by ${detail.lastObservation.recordedBy}` : "none yet"],
   ];
+  rows.push(["Monitor", monitorText(s.binding)]);
   if (s.override) rows.push(["Override", `by ${s.override.by}: ${s.override.reason}`]);
   if (s.endedAt) rows.push(["Ended", when(s.endedAt)]);
   if (s.closedAt) rows.push(["Closed", when(s.closedAt)]);
@@ -294,6 +295,46 @@ function actionsPanel(detail) {
     el("div", { class: "buttons" }, buttons), result);
 }
 
+function monitorText(binding) {
+  if (!binding) return "not bound: monitor messages reach this session by the patient id only";
+  return [binding.bed ? `bed ${binding.bed}` : null, binding.devices?.length ? `devices ${binding.devices.join(", ")}` : null]
+    .filter(Boolean).join("; ");
+}
+
+// Binds the bedside monitor (bed as PV1-3, devices as OBX-18) with the bind action; the daemon checks and decides.
+function monitorPanel(detail) {
+  const allowed = (facts.actions.bind ?? []).length && holds(facts, ...facts.actions.bind);
+  if (!allowed || detail.session.state === "closed") return null;
+  const result = el("div", { class: "result", "aria-live": "polite" });
+  const bed = el("input", { type: "text", name: "binding.bed", maxlength: 128, value: detail.session.binding?.bed ?? "" });
+  const devices = el("input", { type: "text", name: "binding.devices", maxlength: 600,
+    value: (detail.session.binding?.devices ?? []).join(", ") });
+  const send = async (binding, label) => {
+    try {
+      await api(`/v1/sessions/${sessionId}/actions`, { method: "POST", body: { action: "bind", binding, eventId: crypto.randomUUID() } });
+      fill(result, el("p", { class: "decided", role: "status" }, el("strong", {}, `${label}: accepted. `), monitorText(binding.bed || binding.devices ? binding : null)));
+      refresh();
+    } catch (error) {
+      outcome(result, error);
+    }
+  };
+  const bind = el("button", { type: "button", "data-action": "bind" }, "Bind monitor");
+  bind.addEventListener("click", () => {
+    const binding = {};
+    if (bed.value.trim()) binding.bed = bed.value.trim();
+    const ids = devices.value.split(",").map((d) => d.trim()).filter(Boolean);
+    if (ids.length) binding.devices = ids;
+    send(binding, "Bind monitor");
+  });
+  const unbind = el("button", { type: "button", "data-action": "unbind" }, "Unbind");
+  unbind.addEventListener("click", () => send({}, "Unbind"));
+  return el("section", { class: "actions", "aria-label": "Monitor binding" },
+    el("h2", {}, "Monitor"),
+    el("p", { class: "quiet" }, "Only for a monitor that does not send this patient's id: its bed as the monitor sends it, and its device ids."),
+    el("div", { class: "row" }, labelled("binding.bed", "Bed (PV1-3)", bed), labelled("binding.devices", "Device ids (EUI-64, comma-separated)", devices)),
+    el("div", { class: "buttons" }, bind, unbind), result);
+}
+
 let built = false;
 let sections = {};
 
@@ -311,7 +352,7 @@ async function refresh() {
       const columns = [
         el("div", { class: "col" }, sections.summary, sections.alerts,
           holds(facts, "station", "clinician") && detail.session.state !== "closed" ? observationForm(detail) : null),
-        el("div", { class: "col" }, actionsPanel(detail), sections.chart, sections.timeline),
+        el("div", { class: "col" }, actionsPanel(detail), monitorPanel(detail), sections.chart, sections.timeline),
       ];
       fill(main, sections.head, el("div", { class: "columns" }, columns));
       built = true;
