@@ -78,6 +78,8 @@ public struct HL7Listener: Service {
         if let address = configuration.listenAddress {
             let server = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                // A sender that half-closes after its last frame (`nc -N`) still reads the answers to it.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(host: address.host, port: address.port, childChannelInitializer: { initializer($0, true) })
             tcpPort = server.channel.localAddress?.port
             logger.info("listening for HL7 over MLLP", metadata: [
@@ -88,7 +90,9 @@ public struct HL7Listener: Service {
         }
         if let path = configuration.socketPath {
             try SocketFile.prepare(path: path)
-            let server = try await ServerBootstrap(group: group).bind(unixDomainSocketPath: path, childChannelInitializer: { initializer($0, false) })
+            let server = try await ServerBootstrap(group: group)
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .bind(unixDomainSocketPath: path, childChannelInitializer: { initializer($0, false) })
             try SocketFile.secure(path: path, mode: 0o660, group: configuration.socketGroup)
             logger.info("listening for HL7 over MLLP", metadata: ["infusion.hl7.socket": "\(path)"])
             servers.append((server, true))
