@@ -87,19 +87,79 @@ public final class HL7Receiver: Sendable {
             return answered(type: type, ack)
         }
         let rawText = characterSet.decode(bytes) ?? HL7CharacterSet.latin1.decode(bytes) ?? String(decoding: bytes, as: UTF8.self)
-        let arrival = ReceivedDeviceMessage(
-            sendingApplication: key.sendingApplication, sendingFacility: key.sendingFacility, controlId: key.controlId, sha256: sha,
-            rawText: rawText, messageType: type, station: station, peer: peer.description, receivedAt: now)
-        let stored: ReceivedDeviceMessage
-        let inserted: Bool
+        let previous: ReceivedDeviceMessage?
         do {
-            (stored, inserted) = try await state.store.recordDeviceMessageArrival(arrival)
+            previous = try await state.store.receivedDeviceMessage(
+                sendingApplication: key.sendingApplication, sendingFacility: key.sendingFacility, controlId: key.controlId)
         } catch {
             return internalError(header: header, delimiters: delimiters, characterSet: characterSet, type: type, error: error, now: now)
         }
+        if let previous, previous.sha256 != sha || previous.answer != nil {
+            return await answerAgain(previous, bytes: bytes, sha: sha, rawText: rawText, type: type, key: key, entityId: entityId,
+                                     actor: actor, peer: peer, options: options(now), now: now)
+        }
+        // New, or (from a version that stored a message before its readings) received and never answered: taken with
+        // the first receipt time, so every reading is the same request as before.
+        let receivedAt = previous?.receivedAt ?? now
+        let arrival = ReceivedDeviceMessage(
+            sendingApplication: key.sendingApplication, sendingFacility: key.sendingFacility, controlId: key.controlId, sha256: sha,
+            rawText: rawText, messageType: type, station: station, peer: peer.description, receivedAt: receivedAt)
+        let result = PCDIntake.read(bytes, options: options(receivedAt))
+        var work = Work(actor: actor, station: station, key: key, receivedAt: receivedAt, type: type)
+        if case .read(_, let report) = result, report.outcome.disposition != .rejected {
+            await work.prepare(report, receiver: self)
+        }
+        if case .refused = result { work.action = "hl7.refuse" }
+        if work.failed {
+            return internalError(header: header, delimiters: delimiters, characterSet: characterSet, type: type, error: nil, now: now)
+        }
+        let requests = work.readings
+        let prepared = work
+        let responder = responder
         let ackControlId = Self.controlId(seed: entityId)
-        if !inserted && stored.sha256 != sha {
-            let result = PCDIntake.read(bytes, options: options(now))
+        let commit: DeviceMessageCommit<HL7Acknowledgement?>
+        do {
+            commit = try await state.store.recordDeviceMessage(
+                arrival, readings: requests.map(\.request), ruleSet: state.ruleSet, actor: actor, now: now
+            ) { results in
+                var work = prepared
+                work.absorb(results, of: requests)
+                let ack = result.acknowledgement(adding: work.problems, responder: responder, controlId: ackControlId, at: now)
+                let code = ack?.code ?? "none"
+                var detail = work.detail
+                detail["peer"] = .string(peer.description)
+                detail["sha256"] = .string(sha)
+                detail["messageType"] = .string(type)
+                detail["ackCode"] = .string(code)
+                detail["problems"] = .array((result.outcome.problems + work.problems).map { .string($0.description) })
+                if case .refused(let error) = result { detail["reason"] = .string("\(error)") }
+                let closing = DeviceMessageClosing(
+                    answer: .init(code: ack?.code, text: ack?.text, characterSet: ack?.characterSet.rawValue), outcome: .object(work.detail),
+                    action: work.action, auditOutcome: code.hasSuffix("A") ? "success" : "refused", actor: actor, detail: .object(detail))
+                return (closing, ack)
+            }
+        } catch {
+            // Nothing of the message committed: refuse, so the sender resends and it is taken afresh.
+            return internalError(header: header, delimiters: delimiters, characterSet: characterSet, type: type, error: error, now: now)
+        }
+        switch commit {
+        case .answered(let ack):
+            return answered(type: type, ack)
+        case .alreadyStored(let stored):
+            // Another connection's copy of the same key committed between the look and the transaction.
+            return await answerAgain(stored, bytes: bytes, sha: sha, rawText: rawText, type: type, key: key, entityId: entityId,
+                                     actor: actor, peer: peer, options: options(now), now: now)
+        }
+    }
+
+    /// Answers a message whose key is already stored: other bytes under a used key are `AE` 205; the same bytes get
+    /// the stored acknowledgement again. Both store nothing and are audited.
+    private func answerAgain(
+        _ stored: ReceivedDeviceMessage, bytes: [UInt8], sha: String, rawText: String, type: String, key: PCDMessageKey,
+        entityId: String, actor: AuditActor, peer: HL7Peer, options: PCDReader.Options, now: Date
+    ) async -> HL7Answer {
+        guard stored.sha256 == sha, let answer = stored.answer else {
+            let result = PCDIntake.read(bytes, options: options)
             let problem = HL7Problem(.duplicateKeyIdentifier, at: HL7Location(segment: "MSH", field: 10),
                                      "Message control id '\(key.controlId)' from this sender was already used for a different message (received \(WireJSON.formatTimestamp(stored.receivedAt))); nothing was stored. Send new content under a new MSH-10.")
             let ack = result.acknowledgement(adding: [problem], responder: responder, controlId: Self.controlId(seed: sha), at: now)
@@ -109,48 +169,15 @@ public final class HL7Receiver: Sendable {
             ], now: now)
             return answered(type: type, ack)
         }
-        if !inserted, let answer = stored.answer {
-            await audit("hl7.resend", outcome: "success", actor: actor, entityId: entityId, detail: [
-                "peer": .string(peer.description), "sha256": .string(sha), "ackCode": answer.code.map(JSONValue.string) ?? .null,
-                "firstReceivedAt": .string(WireJSON.formatTimestamp(stored.receivedAt)),
-            ], now: now)
-            let framed = answer.text.map { text in
-                MLLPFramer.frame((answer.characterSet.flatMap(HL7CharacterSet.init(rawValue:)) ?? .ascii).encode(text))
-            }
-            state.metrics.hl7MessageAnswered(type: Self.metricType(type), code: answer.code ?? "none")
-            return HL7Answer(code: answer.code ?? "none", framed: framed, text: answer.text)
+        await audit("hl7.resend", outcome: "success", actor: actor, entityId: entityId, detail: [
+            "peer": .string(peer.description), "sha256": .string(sha), "ackCode": answer.code.map(JSONValue.string) ?? .null,
+            "firstReceivedAt": .string(WireJSON.formatTimestamp(stored.receivedAt)),
+        ], now: now)
+        let framed = answer.text.map { text in
+            MLLPFramer.frame((answer.characterSet.flatMap(HL7CharacterSet.init(rawValue:)) ?? .ascii).encode(text))
         }
-        // New, or received before and never answered (the daemon stopped in between): taken with the first receipt
-        // time, so every reading is the same request as before and what had committed is answered again.
-        let result = PCDIntake.read(bytes, options: options(stored.receivedAt))
-        var work = Work(actor: actor, station: station, key: key, receivedAt: stored.receivedAt, type: type)
-        if case .read(_, let report) = result, report.outcome.disposition != .rejected {
-            await work.take(report, receiver: self)
-        }
-        if case .refused = result { work.action = "hl7.refuse" }
-        let ack = result.acknowledgement(adding: work.problems, responder: responder, controlId: ackControlId, at: now)
-        if work.failed {
-            return internalError(header: header, delimiters: delimiters, characterSet: characterSet, type: type, error: nil, now: now)
-        }
-        let code = ack?.code ?? "none"
-        var detail = work.detail
-        detail["peer"] = .string(peer.description)
-        detail["sha256"] = .string(sha)
-        detail["messageType"] = .string(type)
-        detail["ackCode"] = .string(code)
-        detail["problems"] = .array((result.outcome.problems + work.problems).map { .string($0.description) })
-        if case .refused(let error) = result { detail["reason"] = .string("\(error)") }
-        do {
-            try await state.store.recordDeviceMessageAnswer(
-                stored, answer: .init(code: ack?.code, text: ack?.text, characterSet: ack?.characterSet.rawValue),
-                outcome: .object(work.detail), action: work.action, auditOutcome: code.hasSuffix("A") ? "success" : "refused",
-                actor: actor, detail: .object(detail), now: now)
-        } catch {
-            // The readings committed but the answer did not: refuse, so the sender resends and is answered from
-            // what committed (the readings' ids are derived from the key).
-            return internalError(header: header, delimiters: delimiters, characterSet: characterSet, type: type, error: error, now: now)
-        }
-        return answered(type: type, ack)
+        state.metrics.hl7MessageAnswered(type: Self.metricType(type), code: answer.code ?? "none")
+        return HL7Answer(code: answer.code ?? "none", framed: framed, text: answer.text)
     }
 
     /// Answers a frame the framer dropped for its size (`AE` 102, or `AR` when its header cannot be read); audited.
@@ -166,8 +193,8 @@ public final class HL7Receiver: Sendable {
 
     // MARK: Binding and storing
 
-    /// What one message led to, gathered while its readings are stored.
-    struct Work {
+    /// What one message led to: its binding and readings before the transaction, their results inside it.
+    struct Work: Sendable {
         let actor: AuditActor
         let station: String
         let key: PCDMessageKey
@@ -180,7 +207,15 @@ public final class HL7Receiver: Sendable {
         var sessions: [String] = []
         /// The bed or devices the message was bound by, when not by its patient.
         var binding: [String] = []
+        /// The readings to record, one per observation set and bound session, in message order.
+        var readings: [Planned] = []
         var failed = false
+
+        /// A reading to record and where in the message it came from.
+        struct Planned: Sendable {
+            var request: DeviceReadingRequest
+            var location: HL7Location?
+        }
 
         var detail: [String: JSONValue] {
             ["sessions": .array(sessions.map(JSONValue.string)), "events": .array(events), "deviceAlarms": .array(alarms),
@@ -189,7 +224,7 @@ public final class HL7Receiver: Sendable {
         }
 
         /// One observation to record on every bound session.
-        struct Reading {
+        struct Reading: Sendable {
             var tag: String
             var observedAt: Date
             var vitals: Vitals
@@ -199,12 +234,13 @@ public final class HL7Receiver: Sendable {
             var location: HL7Location?
         }
 
-        mutating func take(_ report: PCDReport, receiver: HL7Receiver) async {
-            var readings: [Reading] = []
+        /// Binds the message and plans its readings; stores nothing.
+        mutating func prepare(_ report: PCDReport, receiver: HL7Receiver) async {
+            var sets: [Reading] = []
             for (index, set) in report.observationSets.enumerated() where set.use != .auditOnly {
                 let vitals = set.vitals
                 guard vitals != Vitals() else { continue }
-                readings.append(Reading(tag: "obs-\(index)", observedAt: set.observedAt, vitals: vitals, feedId: set.feedId,
+                sets.append(Reading(tag: "obs-\(index)", observedAt: set.observedAt, vitals: vitals, feedId: set.feedId,
                                         questionable: set.use == .raiseOnly,
                                         label: "\(type) \(key.controlId)\(set.isCorrection ? " correction" : "")",
                                         location: set.readings.first?.location))
@@ -252,7 +288,7 @@ public final class HL7Receiver: Sendable {
             for device in report.devices.map({ DeviceBinding.canonicalDevice($0.feedId) }) where !deviceIds.contains(device) {
                 deviceIds.append(device)
             }
-            for reading in readings {
+            for reading in sets {
                 for session in bound {
                     let deviceId = reading.feedId ?? key.sendingApplication
                     var request = ObservationRequest(
@@ -264,25 +300,33 @@ public final class HL7Receiver: Sendable {
                         sender: "\(key.sendingApplication)|\(key.sendingFacility)", messageControlId: key.controlId, station: station)
                     request.device?.devices = deviceIds.isEmpty ? nil : deviceIds
                     do {
-                        let answer = try await receiver.state.store.recordDeviceReading(
-                            sessionId: session.id, request: request, ruleSet: receiver.state.ruleSet, actor: actor, now: receiver.state.clock())
-                        events.append(.object(["sessionId": .string(session.id.uuidString), "eventId": .string(request.eventId.uuidString),
-                                               "replayed": .bool(answer.replayed)]))
+                        readings.append(Planned(request: try DeviceReadingRequest(sessionId: session.id, request: request), location: reading.location))
                     } catch {
-                        // Refused as the JSON route would refuse it: content (4xx) is AE, anything else is AR 207 so
-                        // the sender resends and what committed is answered again.
-                        let problem = Problem.from(error)
-                        switch problem.status {
-                        case 404, 409:
-                            problems.append(HL7Problem(.unknownKeyIdentifier, at: HL7Location(segment: "PID", field: 3),
-                                                       "Session \(session.id.uuidString) did not take the reading: \(problem.detail) (\(problem.code))."))
-                        case 400..<500:
-                            problems.append(HL7Problem(.dataTypeError, at: reading.location, "\(problem.detail) (\(problem.code)); not stored."))
-                        default:
-                            receiver.logger.error("a device reading was not stored", metadata: ["infusion.error": "\(error)"])
-                            failed = true
-                            return
-                        }
+                        receiver.logger.error("a device reading could not be encoded", metadata: ["infusion.error": "\(error)"])
+                        failed = true
+                        return
+                    }
+                }
+            }
+        }
+
+        /// Takes the readings' results from the message's transaction: each recorded one is listed, each refused
+        /// one becomes the problem the JSON route's refusal would be (a session that cannot take it: 204 at PID-3;
+        /// content: 102 at its OBX).
+        mutating func absorb(_ results: [DeviceReadingResult], of planned: [Planned]) {
+            for (reading, result) in zip(planned, results) {
+                let sessionId = reading.request.sessionId.uuidString
+                switch result {
+                case .recorded(let replayed):
+                    events.append(.object(["sessionId": .string(sessionId), "eventId": .string(reading.request.request.eventId.uuidString),
+                                           "replayed": .bool(replayed)]))
+                case .refused(let error):
+                    let problem = Problem.from(error)
+                    if problem.status == 404 || problem.status == 409 {
+                        problems.append(HL7Problem(.unknownKeyIdentifier, at: HL7Location(segment: "PID", field: 3),
+                                                   "Session \(sessionId) did not take the reading: \(problem.detail) (\(problem.code))."))
+                    } else {
+                        problems.append(HL7Problem(.dataTypeError, at: reading.location, "\(problem.detail) (\(problem.code)); not stored."))
                     }
                 }
             }

@@ -55,6 +55,57 @@ public struct ReceivedDeviceMessage: Sendable, Hashable {
     }
 }
 
+/// One device reading a message asks to record on one session.
+public struct DeviceReadingRequest: Sendable {
+    public var sessionId: UUID
+    public var request: ObservationRequest
+    public var body: EncodedBody
+
+    public init(sessionId: UUID, request: ObservationRequest) throws {
+        self.sessionId = sessionId
+        self.request = request
+        body = try EncodedBody(request)
+    }
+}
+
+/// What became of one ``DeviceReadingRequest`` in its message's transaction.
+public enum DeviceReadingResult: Sendable {
+    /// Recorded now, or (`replayed`) recorded before under the same event id and body.
+    case recorded(replayed: Bool)
+    /// The session refused it as it would refuse a station's observation (closed, before its start, a conflicting
+    /// event id, an implausible value): nothing of it was stored, the message's other readings stand.
+    case refused(any Error)
+}
+
+/// How a message is closed: its acknowledgement, what it led to and its audit record.
+public struct DeviceMessageClosing: Sendable {
+    public var answer: ReceivedDeviceMessage.Answer
+    public var outcome: JSONValue
+    public var action: String
+    public var auditOutcome: String
+    public var actor: AuditActor
+    public var detail: JSONValue
+
+    public init(answer: ReceivedDeviceMessage.Answer, outcome: JSONValue, action: String, auditOutcome: String, actor: AuditActor,
+                detail: JSONValue) {
+        self.answer = answer
+        self.outcome = outcome
+        self.action = action
+        self.auditOutcome = auditOutcome
+        self.actor = actor
+        self.detail = detail
+    }
+}
+
+/// What recording a message did.
+public enum DeviceMessageCommit<Value: Sendable>: Sendable {
+    /// The message, its readings and its answer committed together; `value` is what the closing built beside it.
+    case answered(Value)
+    /// Another receipt of the same key committed first (a resend, or other bytes under a used key): nothing was
+    /// stored; answer from the row.
+    case alreadyStored(ReceivedDeviceMessage)
+}
+
 /// What the device listener reads and writes besides the clinical steps: open sessions by patient, and the
 /// received-message table that makes a resend idempotent and keeps what each device said.
 extension ClinicalStore {
@@ -84,39 +135,55 @@ extension ClinicalStore {
         }
     }
 
-    /// Stores a message on arrival, before anything it says is stored, and commits it; returns the row already
-    /// stored under the same key instead when there is one (a resend, or a different message reusing the key), with
-    /// `inserted` false.
-    public func recordDeviceMessageArrival(_ message: ReceivedDeviceMessage) async throws -> (message: ReceivedDeviceMessage, inserted: Bool) {
+    /// Records a whole message in ONE transaction: its row (key, bytes, receipt), each reading through the clinical
+    /// step in a savepoint of its own (a reading the session refuses is undone alone), then the acknowledgement and
+    /// the audit record that `close` builds from the readings' results. Returns once that transaction committed, so
+    /// the listener answers only what is durable; a failure stores nothing and the sender's resend starts afresh.
+    public func recordDeviceMessage<Value: Sendable>(
+        _ message: ReceivedDeviceMessage, readings: [DeviceReadingRequest], ruleSet: RuleSet, actor: AuditActor, now: Date,
+        close: @escaping @Sendable ([DeviceReadingResult]) -> (closing: DeviceMessageClosing, value: Value)
+    ) async throws -> DeviceMessageCommit<Value> {
         try await committer.write { db in
             let existing = try Row.fetchOne(db, sql: """
                 SELECT * FROM hl7_messages WHERE sending_application = ? AND sending_facility = ? AND control_id = ?
                 """, arguments: [message.sendingApplication, message.sendingFacility, message.controlId]).map(Self.receivedMessage)
-            if let existing { return (existing, false) }
-            try db.execute(sql: """
-                INSERT INTO hl7_messages (sending_application, sending_facility, control_id, sha256, raw_text, message_type, station,
-                                          peer, received_at, status)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received')
-                """, arguments: [message.sendingApplication, message.sendingFacility, message.controlId, message.sha256, message.rawText,
-                                 message.messageType, message.station, message.peer, Rows.time(message.receivedAt)])
-            return (message, true)
-        }
-    }
-
-    /// Closes a message: stores the acknowledgement and what the message led to, and appends its audit record, in
-    /// one transaction. The listener writes the acknowledgement to the sender only after this returns.
-    public func recordDeviceMessageAnswer(
-        _ message: ReceivedDeviceMessage, answer: ReceivedDeviceMessage.Answer, outcome: JSONValue, action: String,
-        auditOutcome: String, actor: AuditActor, detail: JSONValue, now: Date
-    ) async throws {
-        _ = try await committer.write { db in
+            if let existing, existing.answer != nil || existing.sha256 != message.sha256 { return .alreadyStored(existing) }
+            if existing == nil {
+                try db.execute(sql: """
+                    INSERT INTO hl7_messages (sending_application, sending_facility, control_id, sha256, raw_text, message_type, station,
+                                              peer, received_at, status)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'received')
+                    """, arguments: [message.sendingApplication, message.sendingFacility, message.controlId, message.sha256,
+                                     message.rawText, message.messageType, message.station, message.peer, Rows.time(message.receivedAt)])
+            }
+            var results: [DeviceReadingResult] = []
+            for reading in readings {
+                do {
+                    try db.inSavepoint {
+                        if try self.replay(db, eventId: reading.request.eventId, sessionId: reading.sessionId, body: reading.body) != nil {
+                            results.append(.recorded(replayed: true))
+                        } else {
+                            _ = try self.runStep(.deviceReading(reading.request), sessionId: reading.sessionId, ruleSet: ruleSet,
+                                                 actor: actor, now: now, db: db, body: reading.body)
+                            results.append(.recorded(replayed: false))
+                        }
+                        return .commit
+                    }
+                } catch let refusal as DomainError {
+                    results.append(.refused(refusal))
+                } catch let early as RequestValidation.ObservationBeforeStart {
+                    results.append(.refused(early))
+                }
+            }
+            let (closing, value) = close(results)
             try db.execute(sql: """
                 UPDATE hl7_messages SET status = 'answered', ack_code = ?, ack_text = ?, ack_charset = ?, answered_at = ?, outcome = ?
                 WHERE sending_application = ? AND sending_facility = ? AND control_id = ?
-                """, arguments: [answer.code, answer.text, answer.characterSet, Rows.time(now), try Rows.json(outcome),
-                                 message.sendingApplication, message.sendingFacility, message.controlId])
-            try AuditLog.append(db, action: action, outcome: auditOutcome, actor: actor,
-                                entity: AuditEntity(type: "hl7Message", id: Self.entityId(message)), detail: detail, at: now)
+                """, arguments: [closing.answer.code, closing.answer.text, closing.answer.characterSet, Rows.time(now),
+                                 try Rows.json(closing.outcome), message.sendingApplication, message.sendingFacility, message.controlId])
+            try AuditLog.append(db, action: closing.action, outcome: closing.auditOutcome, actor: closing.actor,
+                                entity: AuditEntity(type: "hl7Message", id: Self.entityId(message)), detail: closing.detail, at: now)
+            return .answered(value)
         }
     }
 

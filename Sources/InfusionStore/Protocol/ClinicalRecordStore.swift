@@ -85,15 +85,6 @@ extension ClinicalRecordStore {
                          body: try EncodedBody(request))
     }
 
-    /// Records a reading from a bound device (``StepTrigger/deviceReading(_:)``); a resend of the same message is
-    /// answered again and stores nothing.
-    public func recordDeviceReading(
-        sessionId: UUID, request: ObservationRequest, ruleSet: RuleSet, actor: AuditActor, now: Date
-    ) async throws -> StoredAnswer {
-        try await answer(.deviceReading(request), eventId: request.eventId, sessionId: sessionId, ruleSet: ruleSet, actor: actor, now: now,
-                         body: try EncodedBody(request))
-    }
-
     /// Records a clinician or bedside action (a retry with the same `eventId` is idempotent).
     public func recordAction(
         sessionId: UUID, request: ActionRequest, ruleSet: RuleSet, actor: AuditActor, now: Date

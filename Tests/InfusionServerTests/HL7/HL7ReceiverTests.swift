@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import InfusionCore
@@ -250,14 +251,38 @@ struct HL7ReceiverTests {
         #expect(msa(refused).code == "AR")
         #expect(msa(refused).errors == ["207"])
         #expect(try await harness.deviceReadings(session).isEmpty)
+        // The message, its readings and its answer are one transaction: nothing of the refused attempt stays.
+        #expect(try await harness.messageRows() == 0)
         try await harness.state.store.database.writer.write { db in try db.execute(sql: "DROP TRIGGER refuse_events") }
-        // The resend arrives later but is taken with the first receipt time: the same request, stored once.
+        // The resend is a first receipt, stored once.
         harness.clock.set(HL7Harness.arrival.addingTimeInterval(45))
         let taken = await harness.receiver.receive(message, from: HL7Harness.monitor)
         #expect(msa(taken).code == "AA")
         let readings = try await harness.deviceReadings(session)
         #expect(readings.count == 1)
-        #expect(readings.first?.device?.receivedAt == HL7Harness.arrival)
+        #expect(readings.first?.device?.receivedAt == HL7Harness.arrival.addingTimeInterval(45))
+        #expect(try await harness.messageRows() == 1)
+    }
+
+    @Test("a message stored on arrival but never answered (as an earlier version kept it) is taken with its first receipt time, once")
+    func storedNeverAnswered() async throws {
+        let harness = try HL7Harness()
+        let session = try await harness.startLidocaine()
+        let message = HL7Harness.message(rows: [HL7Harness.heartRate80])
+        let sha = SHA256.hash(data: message).map { String(format: "%02x", $0) }.joined()
+        let firstReceipt = HL7Harness.arrival.addingTimeInterval(-30)
+        try await harness.state.store.database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO hl7_messages (sending_application, sending_facility, control_id, sha256, raw_text, message_type, station,
+                                          peer, received_at, status)
+                VALUES ('MONGW^0123456789ABCDEF^EUI-64', 'ICU', 'MSG0001', ?, 'x', 'ORU^R01', 'icu-monitor-gw', 'unix', ?, 'received')
+                """, arguments: [sha, WireJSON.formatTimestamp(firstReceipt)])
+        }
+        #expect(msa(await harness.receive(message)).code == "AA")
+        let readings = try await harness.deviceReadings(session)
+        #expect(readings.count == 1)
+        #expect(readings.first?.device?.receivedAt == firstReceipt)
+        #expect(try await harness.messageRows() == 1)
     }
 
     @Test("a VT alarm (ORU^R40) becomes a monitor rhythm reading that stops the lidocaine infusion; its end resolves nothing")
