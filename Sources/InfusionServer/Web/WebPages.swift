@@ -5,16 +5,23 @@ import InfusionCore
 import NIOCore
 
 /// The station's pages and their scripts and styles, embedded at build time from `web/` (no files are read at run
-/// time). Each page is a static shell; its module fetches everything it shows from the `/v1` API.
+/// time). Every page is the one shell `page.html` with its title and module put in once, at start; its module
+/// fetches everything it shows from the `/v1` API.
 enum WebPages {
-    /// Page path → the embedded file served for it.
-    static let pages: [(path: String, file: String)] = [
-        ("/", "board.html"),
-        ("/sessions/:id", "session.html"),
-        ("/start", "start.html"),
-        ("/alerts", "alerts.html"),
-        ("/audit", "audit.html"),
+    /// Page path → the page's module (`<name>.js`) and title.
+    static let pages: [(path: String, name: String, title: String)] = [
+        ("/", "board", "Ward board"),
+        ("/sessions/:id", "session", "Session"),
+        ("/start", "start", "Start session"),
+        ("/alerts", "alerts", "Alerts"),
+        ("/audit", "audit", "Audit"),
     ]
+
+    /// Each page's HTML by name: the shell with its `{{page}}` and `{{title}}` filled in (constants, no user text).
+    static let rendered: [String: String] = Dictionary(uniqueKeysWithValues: pages.map { page in
+        (page.name, (files["page.html"] ?? "").replacingOccurrences(of: "{{page}}", with: page.name)
+            .replacingOccurrences(of: "{{title}}", with: page.title))
+    })
 
     /// The embedded files by name.
     static let files: [String: String] = Dictionary(uniqueKeysWithValues: EmbeddedWebAssets.files.map { ($0.name, $0.contents) })
@@ -32,7 +39,10 @@ enum WebPages {
 
     static func add(to router: Router<InfusionRequestContext>) {
         for page in pages {
-            router.get(RouterPath(page.path)) { _, _ in try serve(page.file) }
+            let html = rendered[page.name] ?? ""
+            router.get(RouterPath(page.path)) { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+            }
         }
         router.get("/assets/:name") { _, context in
             let name = context.parameters.get("name") ?? ""

@@ -38,7 +38,7 @@ struct StationPagesTests {
 
     @Test("pages by role: the start page is the clinicians', the audit page the auditors'; an .html name is no asset", arguments: [
         ("/start", "ward7-nurses", 403), ("/start", "pain-team", 200), ("/audit", "ward7-nurses", 403), ("/audit", "audit-office", 200),
-        ("/assets/board.html", "ward7-nurses", 404), ("/assets/nothing.js", "ward7-nurses", 404),
+        ("/assets/page.html", "ward7-nurses", 404), ("/assets/nothing.js", "ward7-nurses", 404),
     ])
     func pagesByRole(path: String, group: String, status: Int) async throws {
         let harness = try WebHarness()
@@ -57,6 +57,23 @@ struct StationPagesTests {
                 #expect(html.contains(#"<script type="module" src="/assets/"#), "\(path)")
                 #expect(!html.contains("<script>") && !html.contains("style=") && !html.contains("<style"), "\(path)")
             }
+        }
+    }
+
+    @Test("every page is the one shell with its own module, page name and title filled in", arguments: [
+        ("/", "board", "Ward board"), ("/sessions/x", "session", "Session"), ("/start", "start", "Start session"),
+        ("/alerts", "alerts", "Alerts"), ("/audit", "audit", "Audit"),
+    ])
+    func pageShell(path: String, page: String, title: String) async throws {
+        let harness = try WebHarness()
+        try await harness.run { client in
+            let answer = try await client.send(.get, path, headers: WebHarness.headers(user: "aud-1", groups: "pain-team,audit-office"))
+            let html = String(decoding: answer.body, as: UTF8.self)
+            #expect(answer.status == 200)
+            #expect(html.contains(#"<script type="module" src="/assets/\#(page).js"></script>"#))
+            #expect(html.contains(#"<body data-page="\#(page)">"#))
+            #expect(html.contains("<title>\(title) — infusiond</title>"))
+            #expect(!html.contains("{{"))
         }
     }
 
